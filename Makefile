@@ -1,0 +1,38 @@
+# Kaizala Portal. `make run` runs the portal, `make test` runs the whole test suite.
+# Both set up what they need first: a virtualenv with the pinned requirements, and the
+# Debian packages the portal and its tests use (redis-server, chromium).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test test-postgres lint system-packages redis-server chromium clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed redis-server
+	$(PY) -m kaizala_portal.devserver
+
+test: $(VENV)/.installed redis-server chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.installed redis-server chromium
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/test $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+
+# Installed only when missing; needs root (or sudo) the first time.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+redis-server:
+	@command -v redis-server >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server)
+
+chromium:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

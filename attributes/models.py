@@ -1,0 +1,1 @@
+"""Attribute definitions and typed values of an organization's users."""

@@ -1,0 +1,1 @@
+"""Exports of an organization's users: the ExportJob and its history."""

@@ -1,0 +1,41 @@
+from django.db import models
+from django.utils import timezone
+
+from users.models import Organization, User
+
+
+class Group(models.Model):
+    """A Kaizala group: part of a hierarchy, and optionally mapped to one organization."""
+
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="groups"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class GroupMembership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        MEMBER = "member", "Member"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="group_memberships")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.MEMBER)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="one_membership_per_group"),
+        ]
+        indexes = [models.Index(fields=["user", "role"])]
+
+    def __str__(self):
+        return f"{self.user} in {self.group} ({self.get_role_display()})"

@@ -1,0 +1,1 @@
+"""Bulk CSV imports: the ImportJob and its history."""

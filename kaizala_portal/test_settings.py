@@ -1,0 +1,19 @@
+"""Settings for the test suite: the real settings, minus what only makes sense behind HTTPS."""
+
+import os
+
+from .settings import *  # noqa: F403
+from .settings import VAR_DIR
+
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+# Hashing is what makes logins slow on purpose; tests do not need that.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PRIVATE_STORAGE_ROOT = VAR_DIR / "test-files" / str(os.getpid())
+STORAGES["default"]["OPTIONS"]["location"] = PRIVATE_STORAGE_ROOT  # noqa: F405
+# Static files come from the finders; nothing is collected for tests.
+STATIC_ROOT = None

@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from users import views as user_views
+from users.forms import PhoneAuthenticationForm
+
+account_urls = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=PhoneAuthenticationForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+]
+
+organization_urls = [
+    path("", user_views.organization_home, name="organization_home"),
+    path("users/", include("users.urls")),
+    path("groups/", include("groups.urls")),
+]
+
+urlpatterns = [
+    path("", user_views.home, name="home"),
+    path("organizations/", user_views.organization_picker, name="organization_picker"),
+    path("account/", include(account_urls)),
+    path("o/<slug:org_slug>/", include(organization_urls)),
+    path("admin/", admin.site.urls),
+]

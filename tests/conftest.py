@@ -1,0 +1,82 @@
+"""People of the suite, named for who they are (after Zulip's example users).
+
+``organization`` has an org admin, a group admin (of ``admin_group``), a member of
+that group, and a plain member; ``other_organization`` has its own admin and users.
+"""
+
+import pytest
+from django.test import Client
+
+from groups.models import GroupMembership
+from users.models import OrganizationUser
+
+from .factories import GroupFactory, GroupMembershipFactory, OrganizationFactory, OrganizationUserFactory, UserFactory
+
+
+@pytest.fixture
+def organization(db):
+    return OrganizationFactory(name="Contoso", slug="contoso")
+
+
+@pytest.fixture
+def other_organization(db):
+    return OrganizationFactory(name="Fabrikam", slug="fabrikam")
+
+
+def _org_user(organization, *, role=OrganizationUser.Role.MEMBER, **user_fields):
+    return OrganizationUserFactory(organization=organization, role=role, user=UserFactory(**user_fields)).user
+
+
+@pytest.fixture
+def org_admin(organization):
+    return _org_user(organization, role=OrganizationUser.Role.ORG_ADMIN, name="Asha Admin")
+
+
+@pytest.fixture
+def admin_group(organization):
+    return GroupFactory(organization=organization, name="Sales North")
+
+
+@pytest.fixture
+def group_admin(organization, admin_group):
+    user = _org_user(organization, name="Ravi Groupadmin")
+    GroupMembershipFactory(group=admin_group, user=user, role=GroupMembership.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def member(organization, admin_group):
+    user = _org_user(organization, name="Meera Member")
+    GroupMembershipFactory(group=admin_group, user=user)
+    return user
+
+
+@pytest.fixture
+def outsider_member(organization):
+    """A member of the organization in no group the group admin runs."""
+    return _org_user(organization, name="Omar Outsider")
+
+
+@pytest.fixture
+def other_org_admin(other_organization):
+    return _org_user(other_organization, role=OrganizationUser.Role.ORG_ADMIN, name="Fiona Fabrikam")
+
+
+@pytest.fixture
+def other_org_member(other_organization):
+    return _org_user(other_organization, name="Felix Fabrikam")
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(is_superuser=True, is_staff=True, name="Sam Superuser")
+
+
+@pytest.fixture
+def client_for():
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

@@ -1,0 +1,58 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from groups.models import Group, GroupMembership
+from users.models import Organization, OrganizationUser, User
+
+PASSWORD = "correct horse battery staple"
+
+
+class OrganizationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    slug = factory.Sequence(lambda n: f"org-{n}")
+    default_region = "IN"
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    # Valid Indian mobile numbers: +91 98 followed by eight digits.
+    phone_number = factory.Sequence(lambda n: f"+9198{n:08d}")
+    name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save(update_fields=["password"])
+
+
+class OrganizationUserFactory(DjangoModelFactory):
+    class Meta:
+        model = OrganizationUser
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    role = OrganizationUser.Role.MEMBER
+
+
+class GroupFactory(DjangoModelFactory):
+    class Meta:
+        model = Group
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+    organization = factory.SubFactory(OrganizationFactory)
+
+
+class GroupMembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = GroupMembership
+
+    group = factory.SubFactory(GroupFactory)
+    user = factory.SubFactory(UserFactory)
+    role = GroupMembership.Role.MEMBER

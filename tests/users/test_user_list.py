@@ -1,0 +1,144 @@
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import reverse
+
+from groups.models import GroupMembership
+from users.models import UserListPreference
+
+from ..factories import GroupFactory, OrganizationFactory, OrganizationUserFactory, UserFactory
+
+
+def list_url(organization, **params):
+    url = reverse("users:list", kwargs={"org_slug": organization.slug})
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def names_on_page(response):
+    return [org_user.user.name for org_user in response.context["page"]]
+
+
+@pytest.fixture
+def people(organization, org_admin):
+    """A few users with numbers written many ways round."""
+    return [
+        OrganizationUserFactory(organization=organization, user=UserFactory(name=name, phone_number=phone)).user
+        for name, phone in [
+            ("Priya Sharma", "+919812345678"),
+            ("Rahul Verma", "+919876500001"),
+            ("Grace Otieno", "+254712345678"),
+            ("Liam Smith", "+447911123456"),
+        ]
+    ]
+
+
+def test_org_admin_sees_every_user_of_the_organization_and_none_of_another(
+    client_for, organization, org_admin, people, other_org_member
+):
+    response = client_for(org_admin).get(list_url(organization))
+    assert response.status_code == 200
+    assert set(names_on_page(response)) == {p.name for p in people} | {org_admin.name}
+    assert other_org_member.name not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("priya", ["Priya Sharma"]),
+        ("SHARMA", ["Priya Sharma"]),
+        ("98123 45678", ["Priya Sharma"]),
+        ("+91 98123-45678", ["Priya Sharma"]),
+        ("0091 98123", ["Priya Sharma"]),
+        ("098765", ["Rahul Verma"]),
+        ("712 345", ["Grace Otieno"]),
+        ("+44", ["Liam Smith"]),
+    ],
+)
+def test_search_by_name_or_any_part_of_the_number_written_any_way(
+    client_for, organization, org_admin, people, query, expected
+):
+    response = client_for(org_admin).get(list_url(organization, q=query))
+    assert names_on_page(response) == expected
+
+
+def test_search_with_no_match_says_so_and_offers_to_clear(client_for, organization, org_admin, people):
+    response = client_for(org_admin).get(list_url(organization, q="zzz"))
+    assert "No users match “zzz”" in response.content.decode()
+    assert "Clear the search" in response.content.decode()
+
+
+def test_sorting_by_a_column_and_reversing_it(client_for, organization, org_admin, people):
+    client = client_for(org_admin)
+    ascending = names_on_page(client.get(list_url(organization, sort="name")))
+    descending = names_on_page(client.get(list_url(organization, sort="-name")))
+    assert ascending == sorted(ascending)
+    assert descending == list(reversed(ascending))
+    by_phone = client.get(list_url(organization, sort="phone"))
+    phones = [m.user.phone_number for m in by_phone.context["page"]]
+    assert phones == sorted(phones)
+
+
+def test_unknown_sort_key_is_ignored_not_an_error(client_for, organization, org_admin, people):
+    response = client_for(org_admin).get(list_url(organization, sort="password", q="a"))
+    assert response.status_code == 200
+    assert names_on_page(response) == ["Asha Admin", "Grace Otieno", "Liam Smith", "Priya Sharma", "Rahul Verma"]
+
+
+def test_list_is_paginated_without_gaps_or_repeats(client_for, organization, org_admin):
+    for _n in range(59):
+        OrganizationUserFactory(organization=organization, user=UserFactory(name="Same Name"))
+    client = client_for(org_admin)
+    seen = []
+    for page_number in (1, 2, 3):
+        response = client.get(list_url(organization, page=page_number))
+        seen += [m.pk for m in response.context["page"]]
+    assert len(seen) == 60 == len(set(seen))
+    assert "Page 1 of 3" in client.get(list_url(organization)).content.decode()
+
+
+def test_page_size_can_be_chosen_among_the_offered_sizes(client_for, organization, org_admin):
+    OrganizationUserFactory.create_batch(60, organization=organization)
+    client = client_for(org_admin)
+    assert len(client.get(list_url(organization, per_page=50)).context["page"]) == 50
+    assert len(client.get(list_url(organization, per_page=7)).context["page"]) == 25
+
+
+def test_a_page_runs_the_same_number_of_queries_whatever_its_size(
+    client_for, organization, org_admin, django_assert_num_queries
+):
+    group = GroupFactory(organization=organization)
+    for _n in range(120):
+        user = OrganizationUserFactory(organization=organization).user
+        GroupMembership.objects.create(group=group, user=user)
+    UserListPreference.objects.create(
+        user=org_admin, organization=organization, columns=["added_at", "source", "groups", "added_by"]
+    )
+    client = client_for(org_admin)
+    # session, user, organization, membership, group roles, preference, count, rows, groups of the rows
+    with django_assert_num_queries(9):
+        small = client.get(list_url(organization, per_page=25))
+    with django_assert_num_queries(9):
+        large = client.get(list_url(organization, per_page=100))
+    assert len(small.context["page"]) == 25 and len(large.context["page"]) == 100
+    assert f"Via group {group.name}" in large.content.decode()
+
+
+def test_superuser_of_an_empty_organization_sees_how_to_add_users(client_for, superuser):
+    empty = OrganizationFactory()
+    response = client_for(superuser).get(list_url(empty))
+    content = response.content.decode()
+    assert "No users yet" in content
+    assert reverse("users:add", kwargs={"org_slug": empty.slug}) in content
+
+
+def test_htmx_search_returns_only_the_results_partial(client_for, organization, org_admin, people):
+    response = client_for(org_admin).get(list_url(organization, q="liam"), HTTP_HX_REQUEST="true")
+    content = response.content.decode()
+    assert "Liam Smith" in content
+    assert "<html" not in content and "Priya" not in content
+
+
+def test_group_admin_lists_only_users_of_their_groups(client_for, organization, group_admin, member, outsider_member):
+    response = client_for(group_admin).get(list_url(organization))
+    assert set(names_on_page(response)) == {group_admin.name, member.name}
+    assert "Add Users" not in response.content.decode()

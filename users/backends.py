@@ -1,0 +1,49 @@
+"""Logging in with a phone number written any common way."""
+
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+
+from . import phones
+from .models import Organization, User
+
+
+def login_candidates(raw: str) -> set[str]:
+    """E.164 numbers that ``raw`` may mean.
+
+    International spellings mean one number. A national number is read in the
+    region of every organization, since the login page does not know which one the
+    person belongs to yet.
+    """
+    regions = {settings.DEFAULT_PHONE_REGION}
+    regions.update(Organization.objects.values_list("default_region", flat=True).distinct())
+    candidates = set()
+    for region in sorted(regions):
+        try:
+            candidates.add(phones.normalize(raw, region=region))
+        except phones.InvalidPhoneNumber:
+            continue
+    return candidates
+
+
+class PhoneNumberBackend(ModelBackend):
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None:
+            username = kwargs.get(User.USERNAME_FIELD)
+        if not username or password is None:
+            return None
+        matches = list(User.objects.filter(phone_number__in=login_candidates(username))[:2])
+        if len(matches) != 1:
+            # Spend the same time as a real check, so that timing tells nothing.
+            User().set_password(password)
+            return None
+        user = matches[0]
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+
+def axes_username(request, credentials) -> str:
+    """The name django-axes counts failures under: the number, however it was written."""
+    raw = (credentials or {}).get("username") or ""
+    candidates = login_candidates(raw)
+    return ",".join(sorted(candidates)) if candidates else raw.strip()

@@ -1,0 +1,78 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+
+from . import phones
+from .columns import available_columns, max_extra_columns
+from .models import Organization
+from .services import split_phone_list
+
+
+class PhoneAuthenticationForm(AuthenticationForm):
+    username = forms.CharField(
+        label="Phone number",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "tel", "inputmode": "tel"}),
+        help_text="With its country code (+91 98123 45678 or 0091 98123 45678), or as you dial it at home.",
+    )
+    error_messages = {
+        "invalid_login": "That phone number and password do not match an account. Both are case-sensitive.",
+        "inactive": "This account is inactive.",
+    }
+
+
+class AddUserForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    phone_number = forms.CharField(max_length=40, widget=forms.TextInput(attrs={"inputmode": "tel"}))
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.fields[
+            "phone_number"
+        ].help_text = f"Numbers without a country code are read as {organization.default_region} numbers."
+
+    def clean_phone_number(self):
+        raw = self.cleaned_data["phone_number"]
+        try:
+            phones.normalize(raw, region=self.organization.default_region)
+        except phones.InvalidPhoneNumber as error:
+            raise forms.ValidationError(f"This phone number {error}.") from None
+        return raw
+
+
+class AddPhoneListForm(forms.Form):
+    phone_numbers = forms.CharField(
+        label="Phone numbers",
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "+91 98123 45678, +91 98765 43210"}),
+        help_text="Separate numbers with commas (or put one per line).",
+    )
+
+    def clean_phone_numbers(self):
+        entries = split_phone_list(self.cleaned_data["phone_numbers"])
+        if not entries:
+            raise forms.ValidationError("Enter at least one phone number.")
+        limit = settings.ADD_USERS_MAX_ENTRIES
+        if len(entries) > limit:
+            raise forms.ValidationError(
+                f"That is {len(entries)} numbers; add at most {limit} at a time, or use Import Multiple Users for more."
+            )
+        return entries
+
+
+class ListColumnsForm(forms.Form):
+    columns = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["columns"].choices = list(available_columns(organization).items())
+        self.fields["columns"].help_text = f"Choose up to {max_extra_columns()} extra columns."
+
+    def clean_columns(self):
+        columns = self.cleaned_data["columns"]
+        limit = max_extra_columns()
+        if len(columns) > limit:
+            raise forms.ValidationError(
+                f"You chose {len(columns)} columns; the list shows at most {limit}. Untick one to continue."
+            )
+        return columns

@@ -1,0 +1,120 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+from . import phones
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    default_region = models.CharField(
+        max_length=2,
+        default="IN",
+        help_text="Country (ISO 3166 code) of phone numbers written without a country code.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, phone_number, password=None, *, region=None, **fields):
+        region = region or settings.DEFAULT_PHONE_REGION
+        user = self.model(phone_number=phones.normalize(phone_number, region=region), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, phone_number, password=None, **fields):
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(phone_number, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """One person, identified by a phone number in E.164 across all organizations."""
+
+    phone_number = models.CharField(max_length=16, unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May use the Django admin site.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "phone_number"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self):
+        return self.name or self.phone_display
+
+    @property
+    def phone_display(self) -> str:
+        return phones.display(self.phone_number)
+
+    def get_full_name(self):
+        return self.name
+
+    def get_short_name(self):
+        return self.name
+
+
+class OrganizationUser(models.Model):
+    """A person's membership of an organization: their role and how they got there."""
+
+    class Role(models.TextChoices):
+        ORG_ADMIN = "org_admin", "Organization admin"
+        MEMBER = "member", "Member"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    added_directly = models.BooleanField(
+        default=True, help_text="Added one by one or by upload, rather than through a mapped group."
+    )
+    added_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+    # Values of the organization's custom attributes, keyed by attribute definition.
+    attribute_values = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="one_membership_per_org"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "added_at"]),
+            models.Index(fields=["organization", "role"]),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.organization}"
+
+    @property
+    def is_org_admin(self) -> bool:
+        return self.role == self.Role.ORG_ADMIN
+
+
+class UserListPreference(models.Model):
+    """The extra columns an admin chose for an organization's Users list."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    columns = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="one_list_preference"),
+        ]
+
+    def __str__(self):
+        return f"Users list columns of {self.user} in {self.organization}"

@@ -1,0 +1,47 @@
+from django.db.models import Prefetch, QuerySet
+
+from groups.models import GroupMembership
+from kaizala_portal import policy
+from kaizala_portal.policy import Action, Viewer
+
+from .columns import COLUMNS_NEEDING_GROUPS, available_columns
+from .models import Organization, OrganizationUser, User, UserListPreference
+
+DEFAULT_COLUMNS = ["added_at", "source"]
+
+
+def org_group_memberships(organization: Organization) -> QuerySet[GroupMembership]:
+    return GroupMembership.objects.filter(group__organization=organization).select_related("group")
+
+
+def org_users_visible_to(viewer: Viewer, *, columns: list[str] = ()) -> QuerySet[OrganizationUser]:
+    """The Users list of ``viewer``'s organization, as far as their role reaches."""
+    queryset = OrganizationUser.objects.select_related("user", "added_by")
+    if COLUMNS_NEEDING_GROUPS.intersection(columns):
+        queryset = queryset.prefetch_related(
+            Prefetch(
+                "user__group_memberships",
+                queryset=org_group_memberships(viewer.organization),
+                to_attr="org_group_memberships",
+            )
+        )
+    return policy.scope(viewer, Action.VIEW_USERS, queryset)
+
+
+def list_columns_for(user: User, organization: Organization) -> list[str]:
+    """The extra columns ``user`` chose for this organization, still offered, in order."""
+    preference = UserListPreference.objects.filter(user=user, organization=organization).first()
+    chosen = preference.columns if preference else DEFAULT_COLUMNS
+    offered = available_columns(organization)
+    return [key for key in chosen if key in offered]
+
+
+def groups_of_org_user(org_user: OrganizationUser) -> list[GroupMembership]:
+    return list(org_group_memberships(org_user.organization).filter(user=org_user.user_id).order_by("group__name"))
+
+
+def source_of(org_user: OrganizationUser, group_memberships: list[GroupMembership]) -> str:
+    """Where a person's membership comes from: "Added directly", "Via group Sales", or both."""
+    parts = ["Added directly"] if org_user.added_directly else []
+    parts += [f"Via group {m.group.name}" for m in group_memberships]
+    return ", ".join(parts) or "—"

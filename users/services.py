@@ -1,0 +1,151 @@
+"""Every write to organizations' users goes through these functions."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from groups.models import GroupMembership
+
+from . import phones
+from .models import Organization, OrganizationUser, User, UserListPreference
+
+
+class CannotRemoveUser(Exception):
+    """Raised with a message for the admin when a removal would break the organization."""
+
+
+@dataclass(frozen=True)
+class NewUser:
+    phone_number: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class RejectedEntry:
+    entry: str
+    reason: str
+
+
+@dataclass
+class AddUsersResult:
+    added: list[OrganizationUser] = field(default_factory=list)
+    rejected: list[RejectedEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RemovalSummary:
+    user: User
+    group_names: list[str]
+
+
+def split_phone_list(text: str) -> list[str]:
+    """Entries of a box of phone numbers separated by commas, semicolons or new lines."""
+    return [entry.strip() for entry in re.split(r"[,;\n\r]+", text or "") if entry.strip()]
+
+
+def add_users(*, organization: Organization, new_users: list[NewUser], added_by: User) -> AddUsersResult:
+    """Add people to ``organization`` as members added directly.
+
+    Each entry is judged on its own: invalid numbers, numbers listed twice and people
+    already in the organization come back as rejected with the reason, the rest are
+    added, all in one transaction, so no entry is ever half-added.
+    """
+    result = AddUsersResult()
+    accepted: dict[str, NewUser] = {}
+    for new_user in new_users:
+        try:
+            e164 = phones.normalize(new_user.phone_number, region=organization.default_region)
+        except phones.InvalidPhoneNumber as error:
+            result.rejected.append(RejectedEntry(new_user.phone_number, f"This phone number {error}."))
+            continue
+        if e164 in accepted:
+            result.rejected.append(
+                RejectedEntry(new_user.phone_number, f"{phones.display(e164)} is listed more than once.")
+            )
+            continue
+        accepted[e164] = new_user
+
+    with transaction.atomic():
+        users = _get_or_create_users(accepted)
+        already_in = set(
+            OrganizationUser.objects.filter(organization=organization, user__in=users.values()).values_list(
+                "user__phone_number", flat=True
+            )
+        )
+        memberships = []
+        for e164, new_user in accepted.items():
+            if e164 in already_in:
+                result.rejected.append(
+                    RejectedEntry(new_user.phone_number, f"{phones.display(e164)} is already in {organization}.")
+                )
+                continue
+            memberships.append(OrganizationUser(organization=organization, user=users[e164], added_by=added_by))
+        result.added = OrganizationUser.objects.bulk_create(memberships)
+    return result
+
+
+def _get_or_create_users(new_users: dict[str, NewUser]) -> dict[str, User]:
+    """Users by E.164 number: existing people keep their account, the others get one."""
+    existing = {user.phone_number: user for user in User.objects.filter(phone_number__in=new_users)}
+    named = []
+    for e164, user in existing.items():
+        # A person's name is theirs, not an organization's: fill it in, never overwrite it.
+        if not user.name and new_users[e164].name:
+            user.name = new_users[e164].name
+            named.append(user)
+    User.objects.bulk_update(named, ["name"])
+    created = []
+    for e164, new_user in new_users.items():
+        if e164 not in existing:
+            user = User(phone_number=e164, name=new_user.name)
+            user.set_unusable_password()
+            created.append(user)
+    # ignore_conflicts: a number added at the same moment by another request is fine.
+    User.objects.bulk_create(created, ignore_conflicts=True)
+    if created:
+        existing |= {
+            user.phone_number: user for user in User.objects.filter(phone_number__in=[u.phone_number for u in created])
+        }
+    return existing
+
+
+def removal_summary(*, org_user: OrganizationUser) -> RemovalSummary:
+    """What ``delete_org_user`` would remove, for the confirmation page."""
+    group_names = list(
+        GroupMembership.objects.filter(user=org_user.user_id, group__organization=org_user.organization_id)
+        .order_by("group__name")
+        .values_list("group__name", flat=True)
+    )
+    return RemovalSummary(user=org_user.user, group_names=group_names)
+
+
+def delete_org_user(*, org_user: OrganizationUser, deleted_by: User) -> RemovalSummary:
+    """Remove a person from an organization and from all of its groups.
+
+    Their account and everything they have in other organizations stay as they are.
+    """
+    with transaction.atomic():
+        # Locking the organization serialises removals, so two admins removing each
+        # other at once cannot leave it with no admin at all.
+        organization = Organization.objects.select_for_update().get(pk=org_user.organization_id)
+        membership = OrganizationUser.objects.select_related("user").get(pk=org_user.pk)
+        if membership.user_id == deleted_by.pk:
+            raise CannotRemoveUser("You cannot remove yourself from the organization.")
+        if membership.is_org_admin and not (
+            OrganizationUser.objects.filter(organization=organization, role=OrganizationUser.Role.ORG_ADMIN)
+            .exclude(pk=membership.pk)
+            .exists()
+        ):
+            raise CannotRemoveUser(f"{membership.user} is the last organization admin of {organization}.")
+        summary = removal_summary(org_user=membership)
+        GroupMembership.objects.filter(user=membership.user_id, group__organization=organization).delete()
+        UserListPreference.objects.filter(user=membership.user_id, organization=organization).delete()
+        membership.delete()
+    return summary
+
+
+def save_list_columns(*, user: User, organization: Organization, columns: list[str]) -> None:
+    UserListPreference.objects.update_or_create(
+        user=user, organization=organization, defaults={"columns": list(columns)}
+    )

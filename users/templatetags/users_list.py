@@ -1,0 +1,44 @@
+from django import template
+
+from users import selectors
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with ``changes`` applied (``None`` removes a key)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, key: str) -> str:
+    """Query string that sorts by ``key``, or reverses the order when it already does."""
+    current = context.get("sort", "name")
+    new = f"-{key}" if current == key else key
+    params = context["request"].GET.copy()
+    params["sort"] = new
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def sort_indicator(context, key: str) -> str:
+    current = context.get("sort", "name")
+    if current == key:
+        return "▲"
+    if current == f"-{key}":
+        return "▼"
+    return ""
+
+
+@register.filter
+def source(org_user) -> str:
+    """Source of a listed user; needs the list's prefetched ``org_group_memberships``."""
+    return selectors.source_of(org_user, org_user.user.org_group_memberships)

@@ -1,0 +1,141 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from kaizala_portal import policy
+from kaizala_portal.policy import Action, Viewer
+
+from . import selectors, services
+from .access import access_org_user, organization_view
+from .columns import available_columns
+from .filters import OrganizationUserFilter
+from .forms import AddPhoneListForm, AddUserForm, ListColumnsForm
+
+
+def home(request: HttpRequest):
+    organizations = list(policy.organizations_of(request.user)[:2])
+    if len(organizations) == 1:
+        return redirect("organization_home", org_slug=organizations[0].slug)
+    return redirect("organization_picker")
+
+
+def organization_picker(request: HttpRequest):
+    organizations = policy.organizations_of(request.user).order_by("name")
+    return render(request, "users/organization_picker.html", {"organizations": organizations})
+
+
+@organization_view(Action.VIEW_ORGANIZATION)
+def organization_home(request: HttpRequest, viewer: Viewer):
+    if policy.can(viewer, Action.VIEW_USERS):
+        return redirect("users:list", org_slug=viewer.organization.slug)
+    return redirect("groups:mine", org_slug=viewer.organization.slug)
+
+
+def _page_size(request: HttpRequest) -> int:
+    try:
+        size = int(request.GET.get("per_page", ""))
+    except ValueError:
+        return settings.USERS_PAGE_SIZE_DEFAULT
+    return size if size in settings.USERS_PAGE_SIZES else settings.USERS_PAGE_SIZE_DEFAULT
+
+
+@organization_view(Action.VIEW_USERS)
+def user_list(request: HttpRequest, viewer: Viewer):
+    columns = selectors.list_columns_for(request.user, viewer.organization)
+    filterset = OrganizationUserFilter(request.GET, queryset=selectors.org_users_visible_to(viewer, columns=columns))
+    page = Paginator(filterset.qs, _page_size(request)).get_page(request.GET.get("page"))
+    offered = available_columns(viewer.organization)
+    context = {
+        "viewer": viewer,
+        "filterset": filterset,
+        "page": page,
+        "columns": [(key, offered[key]) for key in columns],
+        "query": request.GET.get("q", "").strip(),
+        "sort": request.GET.get("sort", "name"),
+        "per_page": page.paginator.per_page,
+        "page_sizes": settings.USERS_PAGE_SIZES,
+    }
+    template = "users/_results.html" if request.htmx else "users/list.html"
+    return render(request, template, context)
+
+
+@organization_view(Action.VIEW_USERS)
+@require_http_methods(["GET", "POST"])
+def list_columns(request: HttpRequest, viewer: Viewer):
+    list_url = reverse("users:list", kwargs={"org_slug": viewer.organization.slug})
+    next_url = request.POST.get("next") or request.GET.get("next") or list_url
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = list_url
+    current = selectors.list_columns_for(request.user, viewer.organization)
+    form = ListColumnsForm(request.POST or None, organization=viewer.organization, initial={"columns": current})
+    if request.method == "POST" and form.is_valid():
+        services.save_list_columns(
+            user=request.user, organization=viewer.organization, columns=form.cleaned_data["columns"]
+        )
+        messages.success(request, "Columns saved.")
+        return redirect(next_url)
+    return render(request, "users/columns.html", {"viewer": viewer, "form": form, "next": next_url})
+
+
+@organization_view(Action.ADD_USERS)
+@require_http_methods(["GET", "POST"])
+def add_users(request: HttpRequest, viewer: Viewer):
+    organization = viewer.organization
+    one_form = AddUserForm(organization=organization, prefix="one")
+    list_form = AddPhoneListForm(prefix="list")
+    result = None
+    if request.method == "POST":
+        if "add_one" in request.POST:
+            one_form = AddUserForm(request.POST, organization=organization, prefix="one")
+            if one_form.is_valid():
+                new_users = [services.NewUser(**one_form.cleaned_data)]
+                result = services.add_users(organization=organization, new_users=new_users, added_by=request.user)
+        else:
+            list_form = AddPhoneListForm(request.POST, prefix="list")
+            if list_form.is_valid():
+                new_users = [services.NewUser(phone_number=p) for p in list_form.cleaned_data["phone_numbers"]]
+                result = services.add_users(organization=organization, new_users=new_users, added_by=request.user)
+        if result and result.added and not result.rejected:
+            messages.success(request, f"Added {_count(len(result.added), 'user')} to {organization}.")
+            return redirect("users:list", org_slug=organization.slug)
+    context = {"viewer": viewer, "one_form": one_form, "list_form": list_form, "result": result}
+    return render(request, "users/add.html", context)
+
+
+@organization_view(Action.VIEW_USERS)
+def user_detail(request: HttpRequest, viewer: Viewer, user_id: int):
+    org_user = access_org_user(viewer, user_id, Action.VIEW_USERS)
+    group_memberships = selectors.groups_of_org_user(org_user)
+    context = {
+        "viewer": viewer,
+        "org_user": org_user,
+        "group_memberships": group_memberships,
+        "source": selectors.source_of(org_user, group_memberships),
+        "can_remove": policy.can(viewer, Action.REMOVE_USERS, org_user),
+    }
+    return render(request, "users/detail.html", context)
+
+
+@organization_view(Action.REMOVE_USERS)
+@require_http_methods(["GET", "POST"])
+def delete_user(request: HttpRequest, viewer: Viewer, user_id: int):
+    org_user = access_org_user(viewer, user_id, Action.REMOVE_USERS)
+    if request.method == "POST":
+        try:
+            summary = services.delete_org_user(org_user=org_user, deleted_by=request.user)
+        except services.CannotRemoveUser as error:
+            messages.error(request, str(error))
+            return redirect("users:detail", org_slug=viewer.organization.slug, user_id=user_id)
+        messages.success(request, f"Removed {summary.user} from {viewer.organization}.")
+        return redirect("users:list", org_slug=viewer.organization.slug)
+    summary = services.removal_summary(org_user=org_user)
+    return render(request, "users/confirm_delete.html", {"viewer": viewer, "org_user": org_user, "summary": summary})
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
