@@ -1,6 +1,7 @@
 """Settings for the test suite: the real settings, minus what only makes sense behind HTTPS."""
 
 import os
+import uuid
 
 from .settings import *  # noqa: F403
 from .settings import VAR_DIR
@@ -17,3 +18,9 @@ PRIVATE_STORAGE_ROOT = VAR_DIR / "test-files" / str(os.getpid())
 STORAGES["default"]["OPTIONS"]["location"] = PRIVATE_STORAGE_ROOT  # noqa: F405
 # Static files come from the finders; nothing is collected for tests.
 STATIC_ROOT = None
+
+# Celery in tests: a database number of its own and a key prefix per test process, which
+# the workers the tests start inherit through the environment; the suite deletes its keys.
+REDIS_URL = CELERY_BROKER_URL = os.environ.setdefault("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+CELERY_KEY_PREFIX = os.environ.setdefault("CELERY_KEY_PREFIX", f"kaizala-test-{uuid.uuid4().hex[:12]}:")
+CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "global_keyprefix": CELERY_KEY_PREFIX}  # noqa: F405

@@ -5,11 +5,14 @@ that group, and a plain member; ``other_organization`` has its own admin and use
 """
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from groups.models import GroupMembership
+from kaizala_portal import localservices
 from users.models import OrganizationUser
 
+from .celery_support import delete_keys, running_worker
 from .factories import GroupFactory, GroupMembershipFactory, OrganizationFactory, OrganizationUserFactory, UserFactory
 
 
@@ -80,3 +83,24 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """The test Redis (the machine's, or one of our own when none answers); our keys go at the end."""
+    url = settings.CELERY_BROKER_URL
+    process = None if localservices.redis_answers(url) else localservices.start_redis(url)
+    try:
+        yield url
+    finally:
+        delete_keys(url, settings.CELERY_KEY_PREFIX)
+        if process:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def celery_worker(redis_url):
+    """A real ``celery worker`` process on the test broker."""
+    with running_worker() as worker:
+        yield worker

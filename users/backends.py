@@ -44,6 +44,7 @@ class PhoneNumberBackend(ModelBackend):
 
 def axes_username(request, credentials) -> str:
     """The name django-axes counts failures under: the number, however it was written."""
-    raw = (credentials or {}).get("username") or ""
+    credentials = credentials or {}
+    raw = credentials.get("username") or credentials.get(User.USERNAME_FIELD) or ""
     candidates = login_candidates(raw)
     return ",".join(sorted(candidates)) if candidates else raw.strip()

@@ -72,7 +72,11 @@ def list_columns(request: HttpRequest, viewer: Viewer):
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = list_url
     current = selectors.list_columns_for(request.user, viewer.organization)
-    form = ListColumnsForm(request.POST or None, organization=viewer.organization, initial={"columns": current})
+    form = ListColumnsForm(
+        request.POST if request.method == "POST" else None,
+        organization=viewer.organization,
+        initial={"columns": current},
+    )
     if request.method == "POST" and form.is_valid():
         services.save_list_columns(
             user=request.user, organization=viewer.organization, columns=form.cleaned_data["columns"]

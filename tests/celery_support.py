@@ -1,0 +1,64 @@
+"""Running a real Celery worker in a subprocess for tests.
+
+The worker reads the same test settings as the test process, so it uses the same
+Redis database and key prefix (see kaizala_portal/test_settings.py).
+"""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+from kaizala_portal.celery import app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    hostname: str
+
+
+@contextlib.contextmanager
+def running_worker(*, extra_env: dict[str, str] | None = None, concurrency: int = 1):
+    hostname = f"test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kaizala_portal.test_settings", **(extra_env or {})}
+    command = [sys.executable, "-m", "celery", "-A", "kaizala_portal", "worker", "--hostname", hostname]
+    command += ["--concurrency", str(concurrency), "--loglevel", "warning", "--without-gossip", "--without-mingle"]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        _wait_until_it_answers(process, hostname)
+        yield Worker(process=process, hostname=hostname)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_it_answers(process: subprocess.Popen, hostname: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"The Celery worker exited with {process.returncode} before it was ready.")
+        if app.control.ping(destination=[hostname], timeout=0.5):
+            return
+    raise RuntimeError(f"The Celery worker did not answer within {timeout:.0f} s.")
+
+
+def delete_keys(redis_url: str, key_prefix: str) -> int:
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{key_prefix}*", count=500))
+    if keys:
+        client.delete(*keys)
+    return len(keys)

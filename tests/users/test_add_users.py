@@ -1,0 +1,111 @@
+import pytest
+from django.urls import reverse
+
+from users.models import OrganizationUser, User
+
+from ..factories import OrganizationUserFactory, UserFactory
+
+
+def add_url(organization):
+    return reverse("users:add", kwargs={"org_slug": organization.slug})
+
+
+def members_of(organization):
+    return set(OrganizationUser.objects.filter(organization=organization).values_list("user__phone_number", flat=True))
+
+
+def test_admin_adds_one_user_by_name_and_number(client_for, organization, org_admin):
+    response = client_for(org_admin).post(
+        add_url(organization), {"add_one": "1", "one-name": "Priya Sharma", "one-phone_number": "098123 45678"}
+    )
+    assert response.status_code == 302
+    membership = OrganizationUser.objects.get(organization=organization, user__phone_number="+919812345678")
+    assert membership.user.name == "Priya Sharma"
+    assert membership.added_directly and membership.added_by == org_admin
+    assert membership.role == OrganizationUser.Role.MEMBER
+    assert not membership.user.has_usable_password()
+
+
+def test_invalid_number_for_one_user_is_shown_beside_the_field_and_nothing_is_added(
+    client_for, organization, org_admin
+):
+    before = User.objects.count()
+    response = client_for(org_admin).post(
+        add_url(organization), {"add_one": "1", "one-name": "Priya", "one-phone_number": "+91 98"}
+    )
+    assert response.status_code == 200
+    assert "This phone number is too short." in response.content.decode()
+    assert User.objects.count() == before
+
+
+def test_a_list_adds_the_valid_numbers_and_lists_back_each_rejected_one_with_its_reason(
+    client_for, organization, org_admin
+):
+    OrganizationUserFactory(organization=organization, user=UserFactory(phone_number="+919876500001"))
+    phone_list = "+91 98123 45678, 0091 98123 45679;  hello , +91 98123-45678,\n+91 98765 00001, +91 98"
+    response = client_for(org_admin).post(add_url(organization), {"add_list": "1", "list-phone_numbers": phone_list})
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Added 2 users." in content
+    assert "4 entries were not added" in content
+    assert "This phone number is not a phone number." in content
+    assert "+91 98123 45678 is listed more than once." in content
+    assert "+91 98765 00001 is already in Contoso." in content
+    assert "This phone number is too short." in content
+    assert {"+919812345678", "+919812345679"} <= members_of(organization)
+
+
+def test_a_person_from_another_organization_joins_without_losing_anything_there(
+    client_for, organization, org_admin, other_organization, other_org_member
+):
+    other_name = other_org_member.name
+    client_for(org_admin).post(
+        add_url(organization),
+        {"add_one": "1", "one-name": "Someone Else", "one-phone_number": other_org_member.phone_number},
+    )
+    other_org_member.refresh_from_db()
+    assert other_org_member.name == other_name
+    assert other_org_member.phone_number in members_of(organization)
+    assert other_org_member.phone_number in members_of(other_organization)
+    assert other_org_member.has_usable_password()
+
+
+def test_an_empty_or_oversized_list_is_refused_with_a_message(client_for, organization, org_admin, settings):
+    settings.ADD_USERS_MAX_ENTRIES = 3
+    client = client_for(org_admin)
+    response = client.post(add_url(organization), {"add_list": "1", "list-phone_numbers": " , ;"})
+    assert "Enter at least one phone number." in response.content.decode()
+    numbers = ", ".join(f"+91 98123 4567{n}" for n in range(4))
+    response = client.post(add_url(organization), {"add_list": "1", "list-phone_numbers": numbers})
+    assert "That is 4 numbers; add at most 3 at a time" in response.content.decode()
+    assert members_of(organization) == {org_admin.phone_number}
+
+
+@pytest.mark.parametrize("who", ["member", "group_admin"])
+def test_only_org_admins_may_add_users(request, client_for, organization, who):
+    person = request.getfixturevalue(who)
+    before = members_of(organization)
+    response = client_for(person).post(
+        add_url(organization), {"add_list": "1", "list-phone_numbers": "+91 98123 45678"}
+    )
+    assert response.status_code == 403
+    assert members_of(organization) == before
+
+
+def test_another_organizations_admin_cannot_add_users_here(client_for, organization, org_admin, other_org_admin):
+    response = client_for(other_org_admin).post(
+        add_url(organization), {"add_list": "1", "list-phone_numbers": "+91 98123 45678"}
+    )
+    assert response.status_code == 404
+    assert members_of(organization) == {org_admin.phone_number}
+
+
+def test_adding_requires_a_csrf_token(organization, org_admin):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org_admin)
+    response = client.post(add_url(organization), {"add_list": "1", "list-phone_numbers": "+91 98123 45678"})
+    assert response.status_code == 403
+    assert members_of(organization) == {org_admin.phone_number}

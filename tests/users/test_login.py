@@ -1,0 +1,92 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from ..factories import PASSWORD, OrganizationFactory, OrganizationUserFactory, UserFactory
+
+
+@pytest.fixture
+def priya(db):
+    organization = OrganizationFactory(name="Contoso", slug="contoso", default_region="IN")
+    return OrganizationUserFactory(
+        organization=organization, user=UserFactory(phone_number="+919812345678", name="Priya")
+    ).user
+
+
+def log_in(client, phone, password=PASSWORD):
+    return client.post(reverse("login"), {"username": phone, "password": password})
+
+
+@pytest.mark.parametrize("written", ["+91 98123 45678", "0091-9812345678", "98123 45678", "098123-45678"])
+def test_log_in_with_the_number_written_any_common_way(client, priya, written):
+    response = log_in(client, written)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(priya.pk)
+
+
+def test_a_national_number_is_read_in_the_region_of_the_organizations(client, db):
+    organization = OrganizationFactory(default_region="GB")
+    user = OrganizationUserFactory(organization=organization, user=UserFactory(phone_number="+447911123456")).user
+    log_in(client, "07911 123456")
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_wrong_password_says_so_without_saying_which_part_was_wrong(client, priya):
+    response = log_in(client, "+91 98123 45678", "not the password")
+    assert response.status_code == 200
+    assert "That phone number and password do not match an account." in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_after_five_failures_the_number_is_paused_whatever_way_it_is_written(client, priya):
+    for written in ["+91 98123 45678", "0091 98123 45678", "98123 45678", "098123 45678", "+919812345678"]:
+        log_in(client, written, "wrong")
+    response = log_in(client, "+91-98123-45678")  # the right password, too late
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_every_page_but_login_requires_logging_in(client, priya):
+    for url in [reverse("home"), reverse("users:list", kwargs={"org_slug": "contoso"}), reverse("password_change")]:
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    assert client.get(reverse("login")).status_code == 200
+
+
+def test_log_out_ends_the_session(client, priya):
+    log_in(client, "+91 98123 45678")
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_change_password(client, priya):
+    log_in(client, "+91 98123 45678")
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": "a new long passphrase", "new_password2": "a new long passphrase"},
+    )
+    assert response.status_code == 302
+    priya.refresh_from_db()
+    assert priya.check_password("a new long passphrase")
+
+
+def test_change_password_refuses_a_wrong_old_password(client, priya):
+    log_in(client, "+91 98123 45678")
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": "wrong", "new_password1": "a new long passphrase", "new_password2": "a new long passphrase"},
+    )
+    assert "Your old password was entered incorrectly" in response.content.decode()
+    priya.refresh_from_db()
+    assert priya.check_password(PASSWORD)
+
+
+def test_a_user_added_without_a_password_cannot_log_in(client, db):
+    user = UserFactory(phone_number="+919812300000")
+    user.set_unusable_password()
+    user.save()
+    log_in(client, "+91 98123 00000", "")
+    assert "_auth_user_id" not in Client().session

@@ -1,0 +1,41 @@
+from io import StringIO
+
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from users.management.commands.seed_demo import DEMO_LOGINS, DEMO_PASSWORD
+from users.models import Organization, OrganizationUser
+
+
+def log_in(phone):
+    client = Client()
+    response = client.post(reverse("login"), {"username": phone, "password": DEMO_PASSWORD}, follow=True)
+    return response
+
+
+def test_demo_data_gives_each_role_a_login_that_lands_where_it_should(db):
+    call_command("seed_demo", users=60, stdout=StringIO())
+    contoso = Organization.objects.get(slug="contoso")
+    assert OrganizationUser.objects.filter(organization=contoso).count() >= 60
+
+    (org_admin_phone, *_), (group_admin_phone, *_), (member_phone, *_) = DEMO_LOGINS
+    org_admin = log_in(org_admin_phone)
+    # The org admin is in two organizations, so they choose first.
+    assert "Choose an organization" in org_admin.content.decode()
+
+    group_admin = log_in(group_admin_phone)
+    assert group_admin.redirect_chain[-1][0] == reverse("users:list", kwargs={"org_slug": "contoso"})
+    listed = {m.user.name for m in group_admin.context["page"]}
+    assert "Meera Member" in listed and "Asha Admin" not in listed
+
+    member = log_in(member_phone)
+    assert member.redirect_chain[-1][0] == reverse("groups:mine", kwargs={"org_slug": "contoso"})
+
+
+def test_seeding_twice_changes_nothing(db):
+    call_command("seed_demo", users=10, stdout=StringIO())
+    count = OrganizationUser.objects.count()
+    call_command("seed_demo", "--if-empty", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+    assert OrganizationUser.objects.count() == count
