@@ -33,6 +33,9 @@ class Action(StrEnum):
     VIEW_USERS = "view_users"
     ADD_USERS = "add_users"
     REMOVE_USERS = "remove_users"
+    # Custom attributes: their definitions, and the values users hold.
+    MANAGE_ATTRIBUTES = "manage_attributes"
+    EDIT_ATTRIBUTE_VALUES = "edit_attribute_values"
 
 
 class Reach(StrEnum):
@@ -48,6 +51,9 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     Action.VIEW_USERS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
     Action.ADD_USERS: {Role.ORG_ADMIN: Reach.ALL},
     Action.REMOVE_USERS: {Role.ORG_ADMIN: Reach.ALL},
+    # Attributes are the organization's own data model: only its admins shape or fill it.
+    Action.MANAGE_ATTRIBUTES: {Role.ORG_ADMIN: Reach.ALL},
+    Action.EDIT_ATTRIBUTE_VALUES: {Role.ORG_ADMIN: Reach.ALL},
 }
 
 

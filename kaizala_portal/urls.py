@@ -19,6 +19,7 @@ account_urls = [
 organization_urls = [
     path("", user_views.organization_home, name="organization_home"),
     path("users/", include("users.urls")),
+    path("attributes/", include("attributes.urls")),
     path("groups/", include("groups.urls")),
 ]
 

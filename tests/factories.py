@@ -1,6 +1,7 @@
 import factory
 from factory.django import DjangoModelFactory
 
+from attributes.models import AttributeDefinition
 from groups.models import Group, GroupMembership
 from users.models import Organization, OrganizationUser, User
 
@@ -56,3 +57,13 @@ class GroupMembershipFactory(DjangoModelFactory):
     group = factory.SubFactory(GroupFactory)
     user = factory.SubFactory(UserFactory)
     role = GroupMembership.Role.MEMBER
+
+
+class AttributeDefinitionFactory(DjangoModelFactory):
+    class Meta:
+        model = AttributeDefinition
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Attribute {n}")
+    value_type = "string"
+    position = factory.Sequence(lambda n: n)

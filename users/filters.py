@@ -1,38 +1,144 @@
+"""Search, sort and attribute filters of the Users list."""
+
 import django_filters
-from django.db.models import Q
+from django import forms
+from django.db import connection
+from django.db.models import CharField, F, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+
+from attributes import types
+from attributes.models import AttributeDefinition
+from attributes.types import ParseContext
 
 from . import phones
 from .models import OrganizationUser
 
+BUILT_IN_SORTS = [
+    ("user__name", "name"),
+    ("user__phone_number", "phone"),
+    ("added_at", "added_at"),
+    ("role", "role"),
+    ("added_by__name", "added_by"),
+    ("user__last_login", "last_login"),
+]
+
 
 class StableOrderingFilter(django_filters.OrderingFilter):
-    """Sorts by the chosen column, then by id, so that pages never share or skip rows."""
+    """Sorts by the chosen column, blanks last, then by id, so that pages never share or skip rows."""
 
     def filter(self, qs, value):
-        ordering = [self.get_ordering_value(param) for param in value] if value else ["user__name"]
+        if not value:
+            return qs
+        ordering = []
+        for param in value:
+            field = self.get_ordering_value(param)
+            descending = field.startswith("-")
+            expression = F(field.lstrip("-"))
+            ordering.append(expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True))
         return qs.order_by(*ordering, "pk")
+
+
+class AttributeValueField(forms.CharField):
+    """A filter value, read the way the attribute's type reads any value."""
+
+    def __init__(self, *, value_type: str, context: ParseContext, **kwargs):
+        self.value_type, self.context = value_type, context
+        kwargs["required"] = False
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        try:
+            return types.parse(self.value_type, super().clean(value), context=self.context)
+        except types.InvalidValue as error:
+            raise forms.ValidationError(f"“{value}” {error}.") from None
+
+
+class AttributeFilter(django_filters.Filter):
+    """One condition on an attribute's value: equals, contains, at least or at most."""
+
+    field_class = AttributeValueField
+
+    def __init__(self, *, definition: AttributeDefinition, condition: str, context: ParseContext, **kwargs):
+        self.definition, self.condition = definition, condition
+        value_type = "string" if condition == "contains" else definition.value_type
+        super().__init__(value_type=value_type, context=context, label=definition.name, **kwargs)
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        key = f"attribute_values__{self.definition.key}"
+        if self.condition == "contains":
+            return qs.filter(**{f"{key}__icontains": value})
+        if self.condition == "equals" and self.definition.value_type == "string":
+            return qs.filter(Q(**{f"{key}__iexact": value}))
+        if self.condition == "equals" and connection.vendor == "postgresql":
+            # Containment is what PostgreSQL's GIN index on attribute_values answers.
+            return qs.filter(attribute_values__contains={self.definition.key: value})
+        if self.condition == "equals":
+            return qs.filter(**{key: value})
+        if self.definition.value_type == "datetime":
+            return _date_range(qs, self.definition.key, self.condition, value)
+        return qs.filter(**{f"{key}__{'gte' if self.condition == 'min' else 'lte'}": value})
+
+
+def _date_range(qs, key: str, condition: str, value: str):
+    # Dates are ISO text: "until 31 March" must include everything on 31 March.
+    text = Cast(KT(f"attribute_values__{key}"), output_field=CharField())
+    if condition == "min":
+        return qs.alias(date_text=text).filter(date_text__gte=value)
+    return qs.alias(date_text=text).filter(date_text__lt=types.datetime.day_after(value))
+
+
+CONDITIONS = {
+    "string": ["contains", "equals"],
+    "number": ["min", "max", "equals"],
+    "datetime": ["min", "max"],
+    "boolean": ["equals"],
+}
 
 
 class OrganizationUserFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    sort = StableOrderingFilter(
-        fields=(
-            ("user__name", "name"),
-            ("user__phone_number", "phone"),
-            ("added_at", "added_at"),
-            ("role", "role"),
-            ("added_by__name", "added_by"),
-            ("user__last_login", "last_login"),
-        ),
-    )
 
     class Meta:
         model = OrganizationUser
         fields = []
 
+    def __init__(self, data=None, *args, definitions: list[AttributeDefinition], context: ParseContext, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.attribute_filters: list[AttributeFilter] = []
+        for definition in definitions:
+            for condition in CONDITIONS[definition.value_type]:
+                name = f"a{definition.pk}_{condition}"
+                attribute_filter = AttributeFilter(
+                    field_name=name, definition=definition, condition=condition, context=context
+                )
+                self.filters[name] = attribute_filter
+                self.attribute_filters.append(attribute_filter)
+        sorts = BUILT_IN_SORTS + [(f"attribute_values__{d.key}", d.column_key) for d in definitions]
+        self.filters["sort"] = StableOrderingFilter(field_name="sort", fields=sorts)
+        for filter_ in self.filters.values():
+            filter_.parent = self
+
     def filter_queryset(self, queryset):
         # An unknown sort key fails validation and skips the ordering filter: keep a stable default.
         return super().filter_queryset(queryset.order_by("user__name", "pk"))
+
+    def attribute_filter_rows(self) -> list[tuple[AttributeDefinition, list[tuple[str, forms.BoundField]]]]:
+        """Per attribute, its conditions and their form fields, for the filter panel."""
+        rows: dict[int, tuple[AttributeDefinition, list]] = {}
+        for attribute_filter in self.attribute_filters:
+            definition = attribute_filter.definition
+            _, conditions = rows.setdefault(definition.pk, (definition, []))
+            conditions.append((attribute_filter.condition, self.form[attribute_filter.field_name]))
+        return list(rows.values())
+
+    def active_attribute_filters(self) -> list[tuple[AttributeFilter, object]]:
+        if not self.is_bound or not hasattr(self.form, "cleaned_data"):
+            return []
+        cleaned = self.form.cleaned_data
+        return [(f, cleaned[f.field_name]) for f in self.attribute_filters if cleaned.get(f.field_name) is not None]
 
     def search(self, queryset, name, value):
         """By any part of the name, or any part of the number written any common way."""

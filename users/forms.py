@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
 from . import phones
-from .columns import available_columns, max_extra_columns
+from .columns import Column, max_extra_columns
 from .models import Organization
 from .services import split_phone_list
 
@@ -63,9 +63,9 @@ class AddPhoneListForm(forms.Form):
 class ListColumnsForm(forms.Form):
     columns = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, organization: Organization, **kwargs):
+    def __init__(self, *args, offered: dict[str, Column], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["columns"].choices = list(available_columns(organization).items())
+        self.fields["columns"].choices = [(key, column.label) for key, column in offered.items()]
         self.fields["columns"].help_text = f"Choose up to {max_extra_columns()} extra columns."
 
     def clean_columns(self):

@@ -14,6 +14,12 @@ class Organization(models.Model):
         default="IN",
         help_text="Country (ISO 3166 code) of phone numbers written without a country code.",
     )
+    date_order = models.CharField(
+        max_length=3,
+        choices=[("DMY", "Day/month/year"), ("MDY", "Month/day/year")],
+        default="DMY",
+        help_text="How dates such as 03/01/2024 are read in attribute values and imports.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

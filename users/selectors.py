@@ -4,7 +4,7 @@ from groups.models import GroupMembership
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
 
-from .columns import COLUMNS_NEEDING_GROUPS, available_columns
+from .columns import COLUMNS_NEEDING_GROUPS, Column
 from .models import Organization, OrganizationUser, User, UserListPreference
 
 DEFAULT_COLUMNS = ["added_at", "source"]
@@ -14,10 +14,10 @@ def org_group_memberships(organization: Organization) -> QuerySet[GroupMembershi
     return GroupMembership.objects.filter(group__organization=organization).select_related("group")
 
 
-def org_users_visible_to(viewer: Viewer, *, columns: list[str] = ()) -> QuerySet[OrganizationUser]:
+def org_users_visible_to(viewer: Viewer, *, columns: list[Column] = ()) -> QuerySet[OrganizationUser]:
     """The Users list of ``viewer``'s organization, as far as their role reaches."""
     queryset = OrganizationUser.objects.select_related("user", "added_by")
-    if COLUMNS_NEEDING_GROUPS.intersection(columns):
+    if COLUMNS_NEEDING_GROUPS.intersection(column.key for column in columns):
         queryset = queryset.prefetch_related(
             Prefetch(
                 "user__group_memberships",
@@ -28,12 +28,11 @@ def org_users_visible_to(viewer: Viewer, *, columns: list[str] = ()) -> QuerySet
     return policy.scope(viewer, Action.VIEW_USERS, queryset)
 
 
-def list_columns_for(user: User, organization: Organization) -> list[str]:
+def list_columns_for(user: User, organization: Organization, offered: dict[str, Column]) -> list[Column]:
     """The extra columns ``user`` chose for this organization, still offered, in order."""
     preference = UserListPreference.objects.filter(user=user, organization=organization).first()
     chosen = preference.columns if preference else DEFAULT_COLUMNS
-    offered = available_columns(organization)
-    return [key for key in chosen if key in offered]
+    return [offered[key] for key in chosen if key in offered]
 
 
 def groups_of_org_user(org_user: OrganizationUser) -> list[GroupMembership]:

@@ -2,9 +2,11 @@
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 
+from attributes.models import AttributeDefinition
 from groups.models import GroupMembership
 
 from . import phones
@@ -19,6 +21,8 @@ class CannotRemoveUser(Exception):
 class NewUser:
     phone_number: str
     name: str = ""
+    # Canonical attribute values keyed by attribute definition (see attributes.types).
+    attribute_values: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -52,12 +56,23 @@ def add_users(*, organization: Organization, new_users: list[NewUser], added_by:
     added, all in one transaction, so no entry is ever half-added.
     """
     result = AddUsersResult()
+    mandatory = list(AttributeDefinition.objects.filter(organization=organization, mandatory=True))
     accepted: dict[str, NewUser] = {}
     for new_user in new_users:
         try:
             e164 = phones.normalize(new_user.phone_number, region=organization.default_region)
         except phones.InvalidPhoneNumber as error:
             result.rejected.append(RejectedEntry(new_user.phone_number, f"This phone number {error}."))
+            continue
+        missing = [d.name for d in mandatory if new_user.attribute_values.get(d.key) is None]
+        if missing:
+            result.rejected.append(
+                RejectedEntry(
+                    new_user.phone_number,
+                    f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} mandatory in {organization}: "
+                    "add this user on their own with those values, or import a file.",
+                )
+            )
             continue
         if e164 in accepted:
             result.rejected.append(
@@ -80,7 +95,14 @@ def add_users(*, organization: Organization, new_users: list[NewUser], added_by:
                     RejectedEntry(new_user.phone_number, f"{phones.display(e164)} is already in {organization}.")
                 )
                 continue
-            memberships.append(OrganizationUser(organization=organization, user=users[e164], added_by=added_by))
+            memberships.append(
+                OrganizationUser(
+                    organization=organization,
+                    user=users[e164],
+                    added_by=added_by,
+                    attribute_values=dict(new_user.attribute_values),
+                )
+            )
         result.added = OrganizationUser.objects.bulk_create(memberships)
     return result
 

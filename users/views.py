@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from attributes.forms import AttributeValuesForm
+from attributes.selectors import definitions_of, parse_context
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
 
@@ -46,15 +48,23 @@ def _page_size(request: HttpRequest) -> int:
 
 @organization_view(Action.VIEW_USERS)
 def user_list(request: HttpRequest, viewer: Viewer):
-    columns = selectors.list_columns_for(request.user, viewer.organization)
-    filterset = OrganizationUserFilter(request.GET, queryset=selectors.org_users_visible_to(viewer, columns=columns))
+    organization = viewer.organization
+    definitions = definitions_of(organization)
+    columns = selectors.list_columns_for(request.user, organization, available_columns(definitions))
+    filterset = OrganizationUserFilter(
+        request.GET,
+        queryset=selectors.org_users_visible_to(viewer, columns=columns),
+        definitions=definitions,
+        context=parse_context(organization),
+    )
     page = Paginator(filterset.qs, _page_size(request)).get_page(request.GET.get("page"))
-    offered = available_columns(viewer.organization)
     context = {
         "viewer": viewer,
         "filterset": filterset,
+        "active_filters": filterset.active_attribute_filters(),
+        "filter_rows": filterset.attribute_filter_rows(),
         "page": page,
-        "columns": [(key, offered[key]) for key in columns],
+        "columns": columns,
         "query": request.GET.get("q", "").strip(),
         "sort": request.GET.get("sort", "name"),
         "per_page": page.paginator.per_page,
@@ -71,11 +81,12 @@ def list_columns(request: HttpRequest, viewer: Viewer):
     next_url = request.POST.get("next") or request.GET.get("next") or list_url
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = list_url
-    current = selectors.list_columns_for(request.user, viewer.organization)
+    offered = available_columns(definitions_of(viewer.organization))
+    current = selectors.list_columns_for(request.user, viewer.organization, offered)
     form = ListColumnsForm(
         request.POST if request.method == "POST" else None,
-        organization=viewer.organization,
-        initial={"columns": current},
+        offered=offered,
+        initial={"columns": [column.key for column in current]},
     )
     if request.method == "POST" and form.is_valid():
         services.save_list_columns(
@@ -90,24 +101,35 @@ def list_columns(request: HttpRequest, viewer: Viewer):
 @require_http_methods(["GET", "POST"])
 def add_users(request: HttpRequest, viewer: Viewer):
     organization = viewer.organization
-    one_form = AddUserForm(organization=organization, prefix="one")
-    list_form = AddPhoneListForm(prefix="list")
+    data = request.POST if request.method == "POST" else None
+    adding_one = data is not None and "add_one" in data
+    one_form = AddUserForm(data if adding_one else None, organization=organization, prefix="one")
+    values_form = AttributeValuesForm(
+        data if adding_one else None,
+        definitions=definitions_of(organization),
+        org_user=None,
+        context=parse_context(organization),
+        prefix="one",
+    )
+    list_form = AddPhoneListForm(data if data is not None and not adding_one else None, prefix="list")
+    new_users = None
+    if adding_one and one_form.is_valid() and values_form.is_valid():
+        new_users = [services.NewUser(**one_form.cleaned_data, attribute_values=values_form.stored_values())]
+    elif data is not None and not adding_one and list_form.is_valid():
+        new_users = [services.NewUser(phone_number=p) for p in list_form.cleaned_data["phone_numbers"]]
     result = None
-    if request.method == "POST":
-        if "add_one" in request.POST:
-            one_form = AddUserForm(request.POST, organization=organization, prefix="one")
-            if one_form.is_valid():
-                new_users = [services.NewUser(**one_form.cleaned_data)]
-                result = services.add_users(organization=organization, new_users=new_users, added_by=request.user)
-        else:
-            list_form = AddPhoneListForm(request.POST, prefix="list")
-            if list_form.is_valid():
-                new_users = [services.NewUser(phone_number=p) for p in list_form.cleaned_data["phone_numbers"]]
-                result = services.add_users(organization=organization, new_users=new_users, added_by=request.user)
-        if result and result.added and not result.rejected:
+    if new_users:
+        result = services.add_users(organization=organization, new_users=new_users, added_by=request.user)
+        if result.added and not result.rejected:
             messages.success(request, f"Added {_count(len(result.added), 'user')} to {organization}.")
             return redirect("users:list", org_slug=organization.slug)
-    context = {"viewer": viewer, "one_form": one_form, "list_form": list_form, "result": result}
+    context = {
+        "viewer": viewer,
+        "one_form": one_form,
+        "values_form": values_form,
+        "list_form": list_form,
+        "result": result,
+    }
     return render(request, "users/add.html", context)
 
 
@@ -118,6 +140,8 @@ def user_detail(request: HttpRequest, viewer: Viewer, user_id: int):
     context = {
         "viewer": viewer,
         "org_user": org_user,
+        "attributes": [(d, d.display_value(org_user)) for d in definitions_of(viewer.organization)],
+        "can_edit_attributes": policy.can(viewer, Action.EDIT_ATTRIBUTE_VALUES, org_user),
         "group_memberships": group_memberships,
         "source": selectors.source_of(org_user, group_memberships),
         "can_remove": policy.can(viewer, Action.REMOVE_USERS, org_user),

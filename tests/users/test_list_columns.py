@@ -14,7 +14,7 @@ def list_url(organization):
 
 
 def headings(response):
-    return [label for _, label in response.context["columns"]]
+    return [column.label for column in response.context["columns"]]
 
 
 def test_chosen_columns_are_remembered_per_admin_and_organization(

@@ -114,10 +114,10 @@ def test_a_page_runs_the_same_number_of_queries_whatever_its_size(
         user=org_admin, organization=organization, columns=["added_at", "source", "groups", "added_by"]
     )
     client = client_for(org_admin)
-    # session, user, organization, membership, group roles, preference, count, rows, groups of the rows
-    with django_assert_num_queries(9):
+    # session, user, organization, membership, group roles, attributes, preference, count, rows, groups of the rows
+    with django_assert_num_queries(10):
         small = client.get(list_url(organization, per_page=25))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         large = client.get(list_url(organization, per_page=100))
     assert len(small.context["page"]) == 25 and len(large.context["page"]) == 100
     assert f"Via group {group.name}" in large.content.decode()

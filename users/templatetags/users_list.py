@@ -1,5 +1,6 @@
 from django import template
 
+from attributes import types
 from users import selectors
 
 register = template.Library()
@@ -42,3 +43,24 @@ def sort_indicator(context, key: str) -> str:
 def source(org_user) -> str:
     """Source of a listed user; needs the list's prefetched ``org_group_memberships``."""
     return selectors.source_of(org_user, org_user.user.org_group_memberships)
+
+
+@register.filter
+def value_of(definition, org_user) -> str:
+    """An attribute's value on a user, as read on a page."""
+    return definition.display_value(org_user)
+
+
+CONDITION_WORDS = {"contains": "contains", "equals": "is", "min": "at least", "max": "at most"}
+DATE_CONDITION_WORDS = {"min": "from", "max": "until"}
+
+
+@register.filter
+def describe(attribute_filter, value) -> str:
+    """ "Department contains “Sales”", "Joined from 1 Mar 2024", for the list's summary line."""
+    definition = attribute_filter.definition
+    words = CONDITION_WORDS[attribute_filter.condition]
+    if definition.value_type == "datetime":
+        words = DATE_CONDITION_WORDS.get(attribute_filter.condition, words)
+    value_type = "string" if attribute_filter.condition == "contains" else definition.value_type
+    return f"{definition.name} {words} “{types.format_value(value_type, value)}”"

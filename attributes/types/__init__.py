@@ -1,0 +1,65 @@
+"""Attribute value types: one module per type owns parsing, validation and formatting.
+
+Every place that reads or writes an attribute value (forms, filters, the CSV import
+and export) goes through ``parse`` and ``format_value`` here, so a value means the
+same thing everywhere. Values are stored in a canonical, JSON-friendly form:
+
+- string: the text, trimmed;
+- number: a JSON number (int when whole);
+- yes/no: ``true`` / ``false``;
+- date/time: ISO 8601, ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM[:SS]``, which sorts as text.
+"""
+
+from dataclasses import dataclass
+from types import ModuleType
+
+from . import boolean, datetime, number, string
+from .base import InvalidValue, ParseContext
+
+TYPES: dict[str, ModuleType] = {
+    "string": string,
+    "number": number,
+    "boolean": boolean,
+    "datetime": datetime,
+}
+CHOICES = [(key, module.LABEL) for key, module in TYPES.items()]
+
+__all__ = ["CHOICES", "TYPES", "InvalidValue", "ParseContext", "Conversion", "parse", "format_value", "convert"]
+
+
+def parse(value_type: str, raw, *, context: ParseContext | None = None):
+    """Canonical value of ``raw`` (text a person wrote), or ``None`` when it is blank.
+
+    Raises ``InvalidValue`` with a reason such as "is not a number".
+    """
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    if not text:
+        return None
+    return TYPES[value_type].parse(text, context=context or ParseContext())
+
+
+def format_value(value_type: str, value, *, for_csv: bool = False) -> str:
+    """Text of a canonical value: for reading on a page, or for a CSV cell that re-imports as the same value."""
+    if value is None:
+        return ""
+    return TYPES[value_type].format_value(value, for_csv=for_csv)
+
+
+@dataclass(frozen=True)
+class Conversion:
+    converted: dict
+    failures: list[tuple[object, str]]
+
+
+def convert(from_type: str, to_type: str, values: dict, *, context: ParseContext | None = None) -> Conversion:
+    """Convert stored values (keyed by anything) from one type to another, listing what does not fit."""
+    converted, failures = {}, []
+    for key, value in values.items():
+        text = format_value(from_type, value, for_csv=True)
+        try:
+            converted[key] = parse(to_type, text, context=context)
+        except InvalidValue as error:
+            failures.append((text, str(error)))
+    return Conversion(converted=converted, failures=failures)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "attributes"
+
+urlpatterns = [
+    path("", views.change_attributes, name="change"),
+    path("users/<int:user_id>/", views.edit_user_values, name="edit_values"),
+]

@@ -1,0 +1,75 @@
+from django.contrib import messages
+from django.http import HttpRequest
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from kaizala_portal.policy import Action, Viewer
+from users.access import access_org_user, organization_view
+
+from . import services
+from .catalogue import SUGGESTIONS
+from .forms import AttributeFormSet, AttributeValuesForm, initial_rows
+from .models import AttributeDefinition
+from .selectors import definitions_of, holders_of, parse_context
+
+
+@organization_view(Action.MANAGE_ATTRIBUTES)
+@require_http_methods(["GET", "POST"])
+def change_attributes(request: HttpRequest, viewer: Viewer):
+    organization = viewer.organization
+    definitions = definitions_of(organization)
+    formset = AttributeFormSet(
+        request.POST if request.method == "POST" else None,
+        initial=initial_rows(definitions),
+        organization=organization,
+        prefix="attributes",
+    )
+    removals = []
+    if request.method == "POST" and formset.is_valid():
+        removals = _removals_holding_values(organization, formset.removed_ids())
+        if not removals or request.POST.get("confirm_removal"):
+            try:
+                services.save_attribute_definitions(
+                    organization=organization,
+                    rows=formset.rows(),
+                    removed_ids=formset.removed_ids(),
+                    changed_by=request.user,
+                )
+            except services.AttributeChangeRefused as refusal:
+                kept = formset.kept_forms()
+                for position, message in refusal.errors.items():
+                    kept[position].add_error("value_type", message)
+            else:
+                messages.success(request, "Attributes saved.")
+                return redirect("attributes:change", org_slug=organization.slug)
+    context = {
+        "viewer": viewer,
+        "formset": formset,
+        "removals": removals,
+        "suggestion_types": {s.key: {"name": s.name, "type": s.value_type} for s in SUGGESTIONS},
+        "has_definitions": bool(definitions),
+    }
+    return render(request, "attributes/change.html", context)
+
+
+def _removals_holding_values(organization, removed_ids: list[int]) -> list[tuple[AttributeDefinition, int]]:
+    removed = AttributeDefinition.objects.filter(organization=organization, pk__in=removed_ids)
+    counted = [(definition, holders_of(definition).count()) for definition in removed]
+    return [(definition, count) for definition, count in counted if count]
+
+
+@organization_view(Action.EDIT_ATTRIBUTE_VALUES)
+@require_http_methods(["GET", "POST"])
+def edit_user_values(request: HttpRequest, viewer: Viewer, user_id: int):
+    org_user = access_org_user(viewer, user_id, Action.EDIT_ATTRIBUTE_VALUES)
+    form = AttributeValuesForm(
+        request.POST if request.method == "POST" else None,
+        definitions=definitions_of(viewer.organization),
+        org_user=org_user,
+        context=parse_context(viewer.organization),
+    )
+    if request.method == "POST" and form.is_valid():
+        services.set_attribute_values(org_user=org_user, values=form.values(), changed_by=request.user)
+        messages.success(request, f"Saved the attributes of {org_user.user}.")
+        return redirect("users:detail", org_slug=viewer.organization.slug, user_id=user_id)
+    return render(request, "attributes/edit_values.html", {"viewer": viewer, "org_user": org_user, "form": form})
