@@ -5,6 +5,7 @@ import random
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from attributes.models import AttributeDefinition
 from groups.models import Group, GroupMembership
 from users import phones
 from users.models import Organization, OrganizationUser, User
@@ -116,7 +117,8 @@ class Command(BaseCommand):
             new_users=[NewUser(phone_number=u.phone_number, name=u.name) for u in (group_admin, member)],
             added_by=admin,
         )
-        add_users(organization=organization, new_users=self._random_people(user_count), added_by=admin)
+        people = self._with_attributes(organization, self._random_people(user_count))
+        add_users(organization=organization, new_users=people, added_by=admin)
         add_users(organization=sister, new_users=self._random_people(40, seed=7), added_by=admin)
 
         people = list(OrganizationUser.objects.filter(organization=organization, role="member").select_related("user"))
@@ -136,6 +138,34 @@ class Command(BaseCommand):
             if group:
                 memberships.append(GroupMembership(group=group, user=org_user.user, role=GroupMembership.Role.MEMBER))
         GroupMembership.objects.bulk_create(memberships)
+
+    def _with_attributes(self, organization: Organization, people: list[NewUser]) -> list[NewUser]:
+        """Give the demo organization a few attributes, and most people values for them."""
+        employee_id, department, joined, grade, contractor = (
+            AttributeDefinition.objects.create(
+                organization=organization, name=name, value_type=value_type, position=position, catalogue_key=key
+            )
+            for position, (name, value_type, key) in enumerate(
+                [
+                    ("Employee ID", "string", "employee_id"),
+                    ("Department", "string", "department"),
+                    ("Date of joining", "datetime", "date_of_joining"),
+                    ("Grade", "number", ""),
+                    ("Contractor", "boolean", "is_contractor"),
+                ]
+            )
+        )
+        rng = random.Random(5)
+        departments = ["Sales", "Operations", "Field Service", "Finance", "Customer Care"]
+        with_values = []
+        for number, person in enumerate(people, start=1001):
+            values = {employee_id.key: f"E-{number}", department.key: rng.choice(departments)}
+            if rng.random() < 0.8:
+                values[joined.key] = f"20{rng.randint(15, 24)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+                values[grade.key] = rng.randint(1, 12)
+                values[contractor.key] = rng.random() < 0.2
+            with_values.append(NewUser(phone_number=person.phone_number, name=person.name, attribute_values=values))
+        return with_values
 
     def _random_people(self, count: int, *, seed: int = 1) -> list[NewUser]:
         rng = random.Random(seed)
