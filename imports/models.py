@@ -1,1 +1,81 @@
-"""Bulk CSV imports: the ImportJob and its history."""
+"""Bulk CSV imports: the ImportJob, its progress, and the rows it rejected."""
+
+from django.db import models
+from django.utils import timezone
+
+from users.models import Organization, User
+
+
+def upload_path(job: "ImportJob", filename: str) -> str:
+    # The stored name says nothing guessable; the file name people know is kept on the job.
+    return f"imports/{job.organization_id}/{timezone.now():%Y/%m}/{job.token}.{job.file_format}"
+
+
+class ImportJob(models.Model):
+    class Status(models.TextChoices):
+        PROCESSING = "processing", "Processing"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="import_jobs")
+    uploaded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    file_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=4, default="csv")
+    file = models.FileField(upload_to=upload_path, max_length=255)
+    token = models.CharField(max_length=32, unique=True)
+    # The file's header row as written, for the error log.
+    header = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
+    failure_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    # Progress, saved with each batch: a retried job resumes after ``rows_done``.
+    total_rows = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+
+    # Which run owns the job, and when it last showed signs of life (see services.sweep_stale_jobs).
+    claimed_by = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_processing(self) -> bool:
+        return self.status == self.Status.PROCESSING
+
+    @property
+    def percent_done(self) -> int:
+        if not self.total_rows:
+            return 0
+        return min(100, round(100 * self.rows_done / self.total_rows))
+
+
+class ImportRowError(models.Model):
+    """A rejected row, written in the same transaction as its batch so that retries never repeat it."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_errors")
+    row_number = models.PositiveIntegerField()
+    column = models.CharField(max_length=200, blank=True)
+    reason = models.TextField()
+    values = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["row_number", "pk"]
+        constraints = [models.UniqueConstraint(fields=["job", "row_number"], name="one_error_per_row")]
+
+    def __str__(self):
+        return f"Row {self.row_number}: {self.reason}"

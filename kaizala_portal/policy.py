@@ -36,6 +36,8 @@ class Action(StrEnum):
     # Custom attributes: their definitions, and the values users hold.
     MANAGE_ATTRIBUTES = "manage_attributes"
     EDIT_ATTRIBUTE_VALUES = "edit_attribute_values"
+    # Bulk imports: uploading files and seeing their history, originals and error logs.
+    IMPORT_USERS = "import_users"
 
 
 class Reach(StrEnum):
@@ -54,6 +56,7 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     # Attributes are the organization's own data model: only its admins shape or fill it.
     Action.MANAGE_ATTRIBUTES: {Role.ORG_ADMIN: Reach.ALL},
     Action.EDIT_ATTRIBUTE_VALUES: {Role.ORG_ADMIN: Reach.ALL},
+    Action.IMPORT_USERS: {Role.ORG_ADMIN: Reach.ALL},
 }
 
 

@@ -194,3 +194,12 @@ LOGGING = {
     # django-axes logs every successful login at INFO; failures and lockouts are WARNING.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Imports: limits, batch size, and when a job whose worker went quiet is taken over.
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
+IMPORT_STALE_AFTER_SECONDS = env.int("IMPORT_STALE_AFTER_SECONDS", default=120)
+IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-imports": {"task": "imports.tasks.sweep_stale_imports", "schedule": 60.0},
+}

@@ -2,6 +2,7 @@
 
 import os
 import uuid
+from pathlib import Path
 
 from .settings import *  # noqa: F403
 from .settings import VAR_DIR
@@ -14,8 +15,16 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 WHITENOISE_USE_FINDERS = True
 # Hashing is what makes logins slow on purpose; tests do not need that.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-PRIVATE_STORAGE_ROOT = VAR_DIR / "test-files" / str(os.getpid())
+# Worker processes that tests start inherit these through the environment, so that they
+# see the same files and, on SQLite, the same (file) test database.
+PRIVATE_STORAGE_ROOT = Path(
+    os.environ.setdefault("TEST_PRIVATE_STORAGE_ROOT", str(VAR_DIR / "test-files" / str(os.getpid())))
+)
 STORAGES["default"]["OPTIONS"]["location"] = PRIVATE_STORAGE_ROOT  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.environ.setdefault("TEST_SQLITE_NAME", str(VAR_DIR / f"test-{os.getpid()}.sqlite3"))
+    }
 # Static files come from the finders; nothing is collected for tests.
 STATIC_ROOT = None
 

@@ -6,6 +6,7 @@ Redis database and key prefix (see kaizala_portal/test_settings.py).
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -30,20 +31,48 @@ class Worker:
 @contextlib.contextmanager
 def running_worker(*, extra_env: dict[str, str] | None = None, concurrency: int = 1):
     hostname = f"test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kaizala_portal.test_settings", **(extra_env or {})}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kaizala_portal.test_settings",
+        "DATABASE_URL": database_url_for_workers(),
+        **(extra_env or {}),
+    }
     command = [sys.executable, "-m", "celery", "-A", "kaizala_portal", "worker", "--hostname", hostname]
     command += ["--concurrency", str(concurrency), "--loglevel", "warning", "--without-gossip", "--without-mingle"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    # Its own process group, so that a test can kill the worker with all its children.
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     try:
         _wait_until_it_answers(process, hostname)
         yield Worker(process=process, hostname=hostname)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_worker(process)
+
+
+def stop_worker(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    """Stop the worker and its pool processes (they share its process group)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    # Pool processes outlive a killed parent briefly; make sure none is left.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def database_url_for_workers() -> str:
+    """The database the tests run on (the test copy, once created), for a worker process."""
+    from django.db import connection
+
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{params['NAME']}"
+    user = params.get("USER") or ""
+    host = params.get("HOST") or "127.0.0.1"
+    return f"postgres://{user}@{host}:{params.get('PORT') or 5432}/{params['NAME']}"
 
 
 def _wait_until_it_answers(process: subprocess.Popen, hostname: str, timeout: float = 30.0) -> None:

@@ -4,6 +4,8 @@
 that group, and a plain member; ``other_organization`` has its own admin and users.
 """
 
+import shutil
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -14,6 +16,13 @@ from users.models import OrganizationUser
 
 from .celery_support import delete_keys, running_worker
 from .factories import GroupFactory, GroupMembershipFactory, OrganizationFactory, OrganizationUserFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def private_storage():
+    """Uploaded and generated files of a test are gone after it."""
+    yield settings.PRIVATE_STORAGE_ROOT
+    shutil.rmtree(settings.PRIVATE_STORAGE_ROOT, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,0 +1,9 @@
+from django import forms
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Select a file",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+        help_text="A .csv file like the template (or an Excel .xlsx workbook).",
+    )

@@ -1,0 +1,175 @@
+"""Reading the files people really upload, one row at a time.
+
+CSV in UTF-8 (with or without BOM), UTF-16 with BOM or Windows-1252; comma, semicolon
+or tab delimited; quoted fields with commas and newlines. Excel workbooks (.xlsx),
+first sheet. Rows are streamed: a file is never held in memory whole.
+"""
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+SNIFF_BYTES = 64 * 1024
+_MARKERS = re.compile(r"\s*(\*|\(mandatory\)|\(required\))\s*$", re.IGNORECASE)
+
+
+class UnreadableFile(Exception):
+    """Raised with a message for the person who uploaded the file."""
+
+
+def normalise_header(cell) -> str:
+    """ "  Phone  NUMBER *" -> "phone number": case, spacing and mandatory markers do not matter."""
+    text = " ".join(str(cell or "").replace("\ufeff", "").split())
+    return _MARKERS.sub("", text).casefold()
+
+
+@dataclass
+class Sheet:
+    header: list[str]  # normalised
+    raw_header: list[str]
+    rows: Iterator[tuple[int, list[str]]]  # (row number in the file, header row being 1, cells)
+    close: callable
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def open_sheet(path: Path, file_format: str) -> Sheet:
+    if file_format == "xlsx":
+        return _open_xlsx(path)
+    return _open_csv(path)
+
+
+def detect_encoding(path: Path) -> str:
+    with open(path, "rb") as raw:
+        start = raw.read(4)
+        if start.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        raw.seek(0)
+        # Valid UTF-8 all the way through, or else the Windows code page Excel saves in.
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := raw.read(1024 * 1024):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+def _open_csv(path: Path) -> Sheet:
+    encoding = detect_encoding(path)
+    try:
+        text = open(path, encoding=encoding, newline="", errors="strict")
+        sample = text.read(SNIFF_BYTES)
+    except UnicodeError:
+        raise UnreadableFile("The file is not text in a known encoding (UTF-8, UTF-16 or Windows-1252).") from None
+    if "\x00" in sample:
+        text.close()
+        raise UnreadableFile("The file looks binary, not CSV text. Save it as CSV and upload it again.")
+    text.seek(0)
+    first_line = sample.split("\n", 1)[0]
+    delimiter = max([",", ";", "\t"], key=first_line.count)
+    reader = csv.reader(text, delimiter=delimiter)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        text.close()
+        raise UnreadableFile(f"The first row cannot be read as CSV ({error}).") from None
+    if not header:
+        text.close()
+        raise UnreadableFile("The file is empty.")
+
+    def rows():
+        number = 1
+        try:
+            for cells in reader:
+                number += 1
+                yield number, cells
+        except csv.Error as error:
+            raise UnreadableFile(f"Row {number + 1} cannot be read as CSV ({error}).") from None
+
+    raw = [str(c).lstrip("\ufeff") for c in header]
+    return Sheet(header=[normalise_header(c) for c in raw], raw_header=raw, rows=rows(), close=text.close)
+
+
+def _open_xlsx(path: Path) -> Sheet:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a damaged or foreign file
+        raise UnreadableFile("The file is not a readable Excel workbook (.xlsx).") from None
+    sheet = workbook.worksheets[0]
+    values = sheet.iter_rows(values_only=True)
+    header = next(values, None)
+    if not header:
+        workbook.close()
+        raise UnreadableFile("The workbook's first sheet is empty.")
+
+    def rows():
+        for number, cells in enumerate(values, start=2):
+            yield number, [_cell_text(cell) for cell in cells]
+
+    raw = [_cell_text(c) for c in header]
+    return Sheet(header=[normalise_header(c) for c in raw], raw_header=raw, rows=rows(), close=workbook.close)
+
+
+def _cell_text(cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if hasattr(cell, "isoformat"):
+        return cell.isoformat()
+    return str(cell)
+
+
+def sniff_header(data: bytes, file_format: str) -> list[str]:
+    """The header of an upload's first bytes, for the upload form's cheap checks."""
+    if file_format == "xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            header = next(workbook.worksheets[0].iter_rows(values_only=True, max_row=1), None)
+            workbook.close()
+        except Exception:
+            raise UnreadableFile("The file is not a readable Excel workbook (.xlsx).") from None
+        return [normalise_header(c) for c in header or []]
+    text = _decode_sample(data[:SNIFF_BYTES], complete=len(data) <= SNIFF_BYTES)
+    if "\x00" in text:
+        raise UnreadableFile("The file looks binary, not CSV text. Save it as CSV and upload it again.")
+    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    delimiter = max([",", ";", "\t"], key=first_line.count)
+    try:
+        header = next(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter), [])
+    except csv.Error as error:
+        raise UnreadableFile(f"The first row cannot be read as CSV ({error}).") from None
+    return [normalise_header(c) for c in header]
+
+
+def _decode_sample(sample: bytes, *, complete: bool) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        encodings = ["utf-8-sig"]
+    elif sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = ["utf-16"]
+    else:
+        encodings = ["utf-8", "cp1252"]
+    for encoding in encodings:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            # Not final unless the file ends here: a character cut by the sample's end is fine.
+            return decoder.decode(sample, final=complete)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile("The file is not text in a known encoding (UTF-8, UTF-16 or Windows-1252).")

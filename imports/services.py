@@ -1,0 +1,461 @@
+"""Importing users from CSV and Excel files: the template, the upload, the job, the sweeper.
+
+A job is processed in batches, one transaction each: the batch's users, its rejected
+rows and the job's progress are committed together. A run that stops anywhere resumes
+after the last committed batch, so no row is imported twice or skipped.
+"""
+
+import csv
+import io
+import itertools
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from attributes import types
+from attributes.models import AttributeDefinition
+from attributes.selectors import definitions_of, parse_context
+from users import phones
+from users.models import Organization, OrganizationUser, User
+
+from .models import ImportJob, ImportRowError
+from .reader import UnreadableFile, normalise_header, open_sheet, sniff_header
+
+logger = logging.getLogger(__name__)
+
+NAME, PHONE = "name", "phone number"
+EXAMPLE_NAME, EXAMPLE_PHONE = "Priya Sharma (example)", "+91 98123 45678"
+EXAMPLE_VALUES = {"string": "Example", "number": "42", "boolean": "Yes", "datetime": "2024-03-31"}
+FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
+
+
+class LostClaim(Exception):
+    """Another run has taken the job over; this one stops without writing."""
+
+
+# The template ---------------------------------------------------------------------------
+
+
+def template_header(definitions: list[AttributeDefinition]) -> list[str]:
+    return ["Name", "Phone Number"] + [f"{d.name}{' (mandatory)' if d.mandatory else ''}" for d in definitions]
+
+
+def template_example(definitions: list[AttributeDefinition]) -> list[str]:
+    return [EXAMPLE_NAME, EXAMPLE_PHONE] + [EXAMPLE_VALUES[d.value_type] for d in definitions]
+
+
+def template_csv(organization: Organization) -> str:
+    """The import template: UTF-8 with a BOM, so that Excel opens it with the right characters."""
+    definitions = definitions_of(organization)
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(template_header(definitions))
+    writer.writerow(template_example(definitions))
+    return out.getvalue()
+
+
+# The upload -----------------------------------------------------------------------------
+
+
+def check_upload(*, organization: Organization, upload: UploadedFile) -> str:
+    """What can be checked at once: extension, size, a readable header with the required columns.
+
+    Returns the file's format; raises ``UnreadableFile`` with the message for the page.
+    """
+    file_format = FORMATS.get(Path(upload.name or "").suffix.lower())
+    if file_format is None:
+        raise UnreadableFile("Upload a .csv file (or an Excel .xlsx workbook).")
+    limit = settings.IMPORT_MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise UnreadableFile(
+            f"The file is {upload.size / 1024 / 1024:.1f} MB; files up to {limit // 1024 // 1024} MB are accepted. "
+            "Split it into several files."
+        )
+    if upload.size == 0:
+        raise UnreadableFile("The file is empty.")
+    upload.seek(0)
+    start = upload.read() if file_format == "xlsx" else upload.read(64 * 1024)
+    upload.seek(0)
+    missing_columns(sniff_header(start, file_format), definitions_of(organization))
+    return file_format
+
+
+def missing_columns(header: list[str], definitions: list[AttributeDefinition]) -> None:
+    missing = [label for label, key in [("Name", NAME), ("Phone Number", PHONE)] if key not in header]
+    if missing:
+        raise UnreadableFile(
+            f"The file has no {' and no '.join(missing)} column. "
+            "Its first row must name the columns, as in the template."
+        )
+
+
+def create_import_job(
+    *, organization: Organization, uploaded_by: User, upload: UploadedFile, file_format: str
+) -> ImportJob:
+    """Keep the upload and queue it; the job starts when the transaction commits."""
+    from .tasks import enqueue_import
+
+    with transaction.atomic():
+        job = ImportJob(
+            organization=organization,
+            uploaded_by=uploaded_by,
+            file_name=Path(upload.name).name[:255],
+            file_format=file_format,
+            token=secrets.token_hex(16),
+        )
+        job.file.save(job.file_name, upload, save=False)
+        job.save()
+        transaction.on_commit(lambda: enqueue_import(job.pk))
+    return job
+
+
+# The job --------------------------------------------------------------------------------
+
+
+@dataclass
+class ParsedRow:
+    number: int
+    phone_number: str
+    name: str
+    values: dict
+    cells: list[str]
+
+
+@dataclass
+class BatchOutcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[ImportRowError] = field(default_factory=list)
+
+
+class RowReader:
+    """Turns a file's rows into parsed rows or row errors, in the organization's terms."""
+
+    def __init__(self, job: ImportJob, header: list[str]):
+        self.job = job
+        self.organization = job.organization
+        self.definitions = definitions_of(self.organization)
+        self.context = parse_context(self.organization)
+        missing_columns(header, self.definitions)
+        self.name_index, self.phone_index = header.index(NAME), header.index(PHONE)
+        by_name = {normalise_header(d.name): d for d in self.definitions}
+        self.attribute_columns = [(i, by_name[h]) for i, h in enumerate(header) if h in by_name]
+        self.mandatory = [d for d in self.definitions if d.mandatory]
+        self.example = template_example(self.definitions)
+        self.first_row_of: dict[str, int] = {}
+
+    def is_skipped(self, cells: list[str]) -> bool:
+        """Blank rows, and the template's example row left as it was."""
+        stripped = [c.strip() for c in cells]
+        return not any(stripped) or stripped[: len(self.example)] == self.example
+
+    def parse(self, number: int, cells: list[str]) -> ParsedRow | ImportRowError:
+        def cell(index: int) -> str:
+            return cells[index].strip() if index < len(cells) else ""
+
+        def error(column: str, reason: str) -> ImportRowError:
+            return ImportRowError(job=self.job, row_number=number, column=column, reason=reason, values=cells)
+
+        raw_phone = cell(self.phone_index)
+        if not raw_phone:
+            return error("Phone Number", "The phone number is missing.")
+        try:
+            e164 = phones.normalize(raw_phone, region=self.organization.default_region)
+        except phones.InvalidPhoneNumber as problem:
+            return error("Phone Number", f"“{raw_phone}” {problem}.")
+        first = self.first_row_of.setdefault(e164, number)
+        if first != number:
+            return error(
+                "Phone Number", f"{phones.display(e164)} already appears on row {first}; only that row counts."
+            )
+        values = {}
+        for index, definition in self.attribute_columns:
+            try:
+                value = types.parse(definition.value_type, cell(index), context=self.context)
+            except types.InvalidValue as problem:
+                return error(definition.name, f"“{cell(index)}” {problem}.")
+            if value is not None:
+                values[definition.key] = value
+        return ParsedRow(number=number, phone_number=e164, name=cell(self.name_index), values=values, cells=cells)
+
+    def remember(self, number: int, cells: list[str]) -> None:
+        """On resume: note the numbers of rows committed before, so that duplicates are still found."""
+        if self.is_skipped(cells) or self.phone_index >= len(cells):
+            return
+        try:
+            e164 = phones.normalize(cells[self.phone_index], region=self.organization.default_region)
+        except phones.InvalidPhoneNumber:
+            return
+        self.first_row_of.setdefault(e164, number)
+
+    def new_user_errors(self, row: ParsedRow) -> ImportRowError | None:
+        """What a row that adds a person to the organization must have beyond a valid number."""
+        if not row.name:
+            return ImportRowError(
+                job=self.job, row_number=row.number, column="Name", reason="The name is missing.", values=row.cells
+            )
+        missing = [d.name for d in self.mandatory if d.key not in row.values]
+        if missing:
+            return ImportRowError(
+                job=self.job,
+                row_number=row.number,
+                column=missing[0],
+                reason=f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} mandatory for new users.",
+                values=row.cells,
+            )
+        return None
+
+
+def run_import(*, job_id: int, run_id: str) -> None:
+    """Process (or resume) an import job; the Celery task calls this with its own id."""
+    job = _claim(job_id, run_id)
+    if job is None:
+        return
+    try:
+        _process(job, run_id)
+    except LostClaim:
+        logger.warning("Import job %s was taken over by another run; %s stops.", job_id, run_id)
+    except UnreadableFile as problem:
+        _finish(job, run_id, failure=str(problem))
+    except Exception:
+        logger.exception("Import job %s failed", job_id)
+        job.refresh_from_db()
+        _finish(
+            job,
+            run_id,
+            failure=f"The import stopped on an unexpected error after row {job.rows_done + 1}. "
+            "Rows before it were imported; upload the file again to finish, or contact support.",
+        )
+
+
+def _claim(job_id: int, run_id: str) -> ImportJob | None:
+    """Take the job for this run, unless it is finished or another live run holds it."""
+    stale_before = timezone.now() - timedelta(seconds=settings.IMPORT_STALE_AFTER_SECONDS)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).select_related("organization").first()
+        if job is None or job.status != ImportJob.Status.PROCESSING:
+            return None
+        held_by_other = job.claimed_by and job.claimed_by != run_id
+        if held_by_other and job.heartbeat_at and job.heartbeat_at > stale_before:
+            return None
+        job.claimed_by, job.heartbeat_at, job.attempts = run_id, timezone.now(), job.attempts + 1
+        job.save(update_fields=["claimed_by", "heartbeat_at", "attempts"])
+    return job
+
+
+def _process(job: ImportJob, run_id: str) -> None:
+    path = Path(job.file.path)
+    with open_sheet(path, job.file_format) as sheet:
+        reader = RowReader(job, sheet.header)
+        if job.total_rows is None:
+            _save_progress(job, run_id, header=sheet.raw_header)
+        rows = sheet.rows
+        for number, cells in itertools.islice(rows, job.rows_done):
+            reader.remember(number, cells)
+        if job.total_rows is None:
+            job.total_rows = job.rows_done + _count_rest(path, job)
+            _save_progress(job, run_id, total_rows=job.total_rows)
+        while batch := list(itertools.islice(rows, settings.IMPORT_BATCH_SIZE)):
+            _import_batch(job, run_id, reader, batch)
+    imported = job.created_count + job.updated_count + job.unchanged_count
+    if imported == 0 and job.rejected_count:
+        _finish(job, run_id, failure=f"All {job.rejected_count} rows were rejected: see the error log.")
+    elif imported == 0:
+        _finish(job, run_id, failure="The file has no rows of users under its header.")
+    else:
+        _finish(job, run_id)
+
+
+def _count_rest(path: Path, job: ImportJob) -> int:
+    with open_sheet(path, job.file_format) as sheet:
+        return sum(1 for _ in sheet.rows) - job.rows_done
+
+
+def _import_batch(job: ImportJob, run_id: str, reader: RowReader, batch: list[tuple[int, list[str]]]) -> None:
+    outcome = BatchOutcome()
+    parsed: dict[str, ParsedRow] = {}
+    for number, cells in batch:
+        if reader.is_skipped(cells):
+            continue
+        result = reader.parse(number, cells)
+        if isinstance(result, ImportRowError):
+            outcome.errors.append(result)
+        else:
+            parsed[result.phone_number] = result
+
+    with transaction.atomic():
+        _hold_claim(job, run_id)
+        _upsert(job, reader, parsed, outcome)
+        ImportRowError.objects.bulk_create(outcome.errors)
+        job.rows_done += len(batch)
+        job.created_count += outcome.created
+        job.updated_count += outcome.updated
+        job.unchanged_count += outcome.unchanged
+        job.rejected_count += len(outcome.errors)
+        job.heartbeat_at = timezone.now()
+        job.save(
+            update_fields=[
+                "rows_done",
+                "created_count",
+                "updated_count",
+                "unchanged_count",
+                "rejected_count",
+                "heartbeat_at",
+            ]
+        )
+
+
+def _upsert(job: ImportJob, reader: RowReader, parsed: dict[str, ParsedRow], outcome: BatchOutcome) -> None:
+    """Create or update the batch's people by phone number, as members added directly."""
+    organization = job.organization
+    users = {u.phone_number: u for u in User.objects.filter(phone_number__in=parsed)}
+    memberships = {
+        m.user_id: m for m in OrganizationUser.objects.filter(organization=organization, user__in=users.values())
+    }
+
+    new_people, renamed, changed_memberships, new_memberships = [], [], [], []
+    for e164, row in parsed.items():
+        user = users.get(e164)
+        membership = memberships.get(user.pk) if user else None
+        if membership is None:
+            problem = reader.new_user_errors(row)
+            if problem:
+                outcome.errors.append(problem)
+                continue
+            if user is None:
+                user = User(phone_number=e164, name=row.name)
+                user.set_unusable_password()
+                new_people.append(user)
+            new_memberships.append((row, user))
+            continue
+        changed = False
+        if row.name and row.name != user.name:
+            user.name = row.name
+            renamed.append(user)
+            changed = True
+        merged = {**membership.attribute_values, **row.values}
+        if merged != membership.attribute_values or not membership.added_directly:
+            membership.attribute_values, membership.added_directly = merged, True
+            changed_memberships.append(membership)
+            changed = True
+        if changed:
+            outcome.updated += 1
+        else:
+            outcome.unchanged += 1
+
+    User.objects.bulk_create(new_people, ignore_conflicts=True)
+    if new_people:
+        # ignore_conflicts leaves no ids: read them back (a concurrent import may have added some).
+        ids = dict(
+            User.objects.filter(phone_number__in=[u.phone_number for u in new_people]).values_list("phone_number", "pk")
+        )
+        for user in new_people:
+            user.pk = ids[user.phone_number]
+    User.objects.bulk_update(renamed, ["name"])
+    OrganizationUser.objects.bulk_update(changed_memberships, ["attribute_values", "added_directly"])
+    OrganizationUser.objects.bulk_create(
+        [
+            OrganizationUser(
+                organization=organization,
+                user_id=user.pk,
+                added_by_id=job.uploaded_by_id,
+                attribute_values=row.values,
+            )
+            for row, user in new_memberships
+        ]
+    )
+    outcome.created += len(new_memberships)
+
+
+def _hold_claim(job: ImportJob, run_id: str) -> None:
+    if not ImportJob.objects.select_for_update().filter(pk=job.pk, claimed_by=run_id).exists():
+        raise LostClaim()
+
+
+def _save_progress(job: ImportJob, run_id: str, **fields) -> None:
+    with transaction.atomic():
+        _hold_claim(job, run_id)
+        fields["heartbeat_at"] = timezone.now()
+        for name, value in fields.items():
+            setattr(job, name, value)
+        job.save(update_fields=list(fields))
+
+
+def _finish(job: ImportJob, run_id: str, *, failure: str = "") -> None:
+    with transaction.atomic():
+        _hold_claim(job, run_id)
+        job.status = ImportJob.Status.FAILED if failure else ImportJob.Status.COMPLETED
+        job.failure_reason = failure
+        job.finished_at = timezone.now()
+        job.claimed_by = ""
+        job.save(update_fields=["status", "failure_reason", "finished_at", "claimed_by"])
+
+
+# Jobs whose worker died -----------------------------------------------------------------
+
+
+def sweep_stale_jobs() -> list[int]:
+    """Requeue Processing jobs that nobody has worked on for a while, or fail them after too many tries.
+
+    A worker killed mid-job leaves its message unacknowledged until Redis's visibility
+    timeout (an hour or more); the heartbeat lets us notice within minutes.
+    """
+    from .tasks import enqueue_import
+
+    stale_before = timezone.now() - timedelta(seconds=settings.IMPORT_STALE_AFTER_SECONDS)
+    requeued = []
+    with transaction.atomic():
+        stale = ImportJob.objects.select_for_update(skip_locked=True).filter(
+            Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, created_at__lt=stale_before),
+            status=ImportJob.Status.PROCESSING,
+        )
+        for job in stale:
+            if job.attempts >= settings.IMPORT_MAX_ATTEMPTS:
+                job.status, job.finished_at, job.claimed_by = ImportJob.Status.FAILED, timezone.now(), ""
+                job.failure_reason = (
+                    f"The import stopped {job.attempts} times without finishing (its worker was lost) "
+                    f"after row {job.rows_done + 1}. Rows before it were imported."
+                )
+                job.save(update_fields=["status", "finished_at", "claimed_by", "failure_reason"])
+                continue
+            job.claimed_by, job.heartbeat_at = "", timezone.now()
+            job.save(update_fields=["claimed_by", "heartbeat_at"])
+            requeued.append(job.pk)
+            transaction.on_commit(lambda pk=job.pk: enqueue_import(pk))
+    return requeued
+
+
+# The error log --------------------------------------------------------------------------
+
+
+def error_log_lines(job: ImportJob):
+    """The error log as CSV lines: row, column, reason, and the row as it was in the file."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+
+    def flush() -> str:
+        text = out.getvalue()
+        out.seek(0)
+        out.truncate()
+        return text
+
+    out.write("\ufeff")
+    writer.writerow(["Row", "Column", "Reason", *job.header])
+    if job.failure_reason:
+        writer.writerow(["", "", job.failure_reason])
+    yield flush()
+    for error in job.row_errors.order_by("row_number").iterator(chunk_size=2000):
+        writer.writerow([error.row_number, error.column, error.reason, *error.values])
+        if out.tell() > 64 * 1024:
+            yield flush()
+    yield flush()

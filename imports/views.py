@@ -1,0 +1,73 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_http_methods
+
+from kaizala_portal.policy import Action, Viewer
+from users.access import organization_view
+
+from . import services
+from .forms import UploadForm
+from .models import ImportJob
+from .reader import UnreadableFile
+
+HISTORY_PAGE_SIZE = 20
+
+
+@organization_view(Action.IMPORT_USERS)
+def download_template(request: HttpRequest, viewer: Viewer):
+    response = HttpResponse(services.template_csv(viewer.organization), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"{viewer.organization.slug}-users-template.csv")
+    return response
+
+
+@organization_view(Action.IMPORT_USERS)
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest, viewer: Viewer):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            file_format = services.check_upload(organization=viewer.organization, upload=upload)
+        except UnreadableFile as problem:
+            form.add_error("file", str(problem))
+        else:
+            job = services.create_import_job(
+                organization=viewer.organization, uploaded_by=request.user, upload=upload, file_format=file_format
+            )
+            messages.success(request, f"“{job.file_name}” was uploaded; it is being imported.")
+            return redirect("imports:history", org_slug=viewer.organization.slug)
+    return render(request, "imports/upload.html", {"viewer": viewer, "form": form})
+
+
+@organization_view(Action.IMPORT_USERS)
+def history(request: HttpRequest, viewer: Viewer):
+    jobs = ImportJob.objects.filter(organization=viewer.organization).select_related("uploaded_by")
+    page = Paginator(jobs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"viewer": viewer, "page": page, "any_processing": any(job.is_processing for job in page)}
+    template = "imports/_history_table.html" if request.htmx else "imports/history.html"
+    return render(request, template, context)
+
+
+def _job(viewer: Viewer, job_id: int) -> ImportJob:
+    return get_object_or_404(ImportJob, pk=job_id, organization=viewer.organization)
+
+
+@organization_view(Action.IMPORT_USERS)
+def download_original(request: HttpRequest, viewer: Viewer, job_id: int):
+    job = _job(viewer, job_id)
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name)
+
+
+@organization_view(Action.IMPORT_USERS)
+def download_error_log(request: HttpRequest, viewer: Viewer, job_id: int):
+    job = _job(viewer, job_id)
+    if not (job.rejected_count or job.failure_reason):
+        messages.info(request, f"“{job.file_name}” has no errors to download.")
+        return redirect("imports:history", org_slug=viewer.organization.slug)
+    response = StreamingHttpResponse(services.error_log_lines(job), content_type="text/csv; charset=utf-8")
+    stem = job.file_name.rsplit(".", 1)[0]
+    response["Content-Disposition"] = content_disposition_header(True, f"{stem}-errors.csv")
+    return response

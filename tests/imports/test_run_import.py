@@ -1,0 +1,227 @@
+"""The import job, run in this process: what a file does to the organization's users."""
+
+import pytest
+
+from imports import services
+from imports.models import ImportJob
+
+from ..factories import OrganizationUserFactory, UserFactory
+from .conftest import csv_bytes, members
+
+
+def run(job) -> ImportJob:
+    services.run_import(job_id=job.pk, run_id="test-run")
+    job.refresh_from_db()
+    return job
+
+
+def errors(job) -> list[tuple[int, str, str]]:
+    return [(e.row_number, e.column, e.reason) for e in job.row_errors.all()]
+
+
+def test_new_people_are_created_and_known_ones_updated_by_phone_number(
+    make_job, organization, org_admin, employee_id, grade
+):
+    existing = OrganizationUserFactory(
+        organization=organization,
+        user=UserFactory(phone_number="+919812300001", name="Old Name"),
+        attribute_values={employee_id.key: "E-1", grade.key: 3},
+    )
+    same = OrganizationUserFactory(
+        organization=organization,
+        user=UserFactory(phone_number="+919812300002", name="Same"),
+        attribute_values={employee_id.key: "E-2"},
+    )
+    job = run(
+        make_job(
+            "Name,Phone Number,Employee ID (mandatory),Grade\n"
+            "New Person,+91 98123 00003,E-3,7\n"
+            "New Name,098123 00001,,4\n"  # an empty cell leaves Employee ID as it was
+            "Same,+919812300002,E-2,\n"
+        )
+    )
+
+    assert job.status == ImportJob.Status.COMPLETED
+    assert (job.created_count, job.updated_count, job.unchanged_count, job.rejected_count) == (1, 1, 1, 0)
+    assert (job.rows_done, job.total_rows) == (3, 3)
+    people = members(organization)
+    assert people["+919812300003"].attribute_values == {employee_id.key: "E-3", grade.key: 7}
+    assert people["+919812300003"].added_directly and people["+919812300003"].added_by == org_admin
+    existing.refresh_from_db()
+    existing.user.refresh_from_db()
+    assert existing.user.name == "New Name"
+    assert existing.attribute_values == {employee_id.key: "E-1", grade.key: 4}
+    same.refresh_from_db()
+    assert same.attribute_values == {employee_id.key: "E-2"}
+
+
+def test_bad_rows_are_rejected_with_row_column_and_reason_and_the_rest_imported(
+    make_job, organization, org_admin, employee_id, grade
+):
+    job = run(
+        make_job(
+            "Name,Phone Number,Employee ID,Grade\n"
+            "Good One,+919812300011,E-11,1\n"
+            "Bad Phone,12345,E-12,1\n"
+            "Bad Grade,+919812300013,E-13,lots\n"
+            "No Id,+919812300014,,2\n"
+            ",+919812300015,E-15,2\n"
+            "Twice,+91 98123 00011,E-16,3\n"
+            "Missing Phone,,E-17,3\n"
+        )
+    )
+    assert job.status == ImportJob.Status.COMPLETED
+    assert (job.created_count, job.rejected_count) == (1, 6)
+    assert errors(job) == [
+        (3, "Phone Number", "“12345” is too short."),
+        (4, "Grade", "“lots” is not a number."),
+        (5, "Employee ID", "Employee ID is mandatory for new users."),
+        (6, "Name", "The name is missing."),
+        (7, "Phone Number", "+91 98123 00011 already appears on row 2; only that row counts."),
+        (8, "Phone Number", "The phone number is missing."),
+    ]
+    assert set(members(organization)) == {org_admin.phone_number, "+919812300011"}
+    assert job.row_errors.get(row_number=4).values == ["Bad Grade", "+919812300013", "E-13", "lots"]
+
+
+def test_the_error_log_lists_every_rejected_row_with_its_original_values(make_job, organization, org_admin):
+    job = run(make_job("Name,Phone Number\nAsha,+919812300021\nBad,nope\n"))
+    log = "".join(services.error_log_lines(job))
+    assert log.startswith("\ufeffRow,Column,Reason,Name,Phone Number\r\n")
+    assert "3,Phone Number,“nope” is not a phone number.,Bad,nope\r\n" in log
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            "Name,Mobile\nAsha,+919812300031\n",
+            "The file has no Phone Number column. Its first row must name the columns, as in the template.",
+        ),
+        ("Name,Phone Number\nBad,nope\nWorse,123\n", "All 2 rows were rejected: see the error log."),
+        ("Name,Phone Number\n\n,\n", "The file has no rows of users under its header."),
+        ("", "The file is empty."),
+    ],
+)
+def test_a_file_that_cannot_be_imported_fails_with_its_reason_and_changes_nothing(
+    make_job, organization, org_admin, content, reason
+):
+    before = members(organization)
+    job = run(make_job(content))
+    assert job.status == ImportJob.Status.FAILED
+    assert job.failure_reason == reason
+    assert members(organization).keys() == before.keys()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [("utf-8", ","), ("utf-8-sig", ","), ("utf-16", ","), ("cp1252", ";"), ("utf-8-sig", ";"), ("utf-8", "\t")],
+)
+def test_files_excel_produces_are_read_correctly(make_job, organization, org_admin, encoding, delimiter):
+    name = "Zoë Ørsted" if encoding == "cp1252" else "प्रिया Zoë"
+    rows = [
+        ["  NAME ", "phone  number *"],
+        [name, "+91 98123 00041"],
+        ['Line "one"\nline two, with comma', "+91 98123 00042"],
+        ["", ""],
+        ["", ""],
+    ]
+    text = "\r\n".join(delimiter.join(_quote(cell, delimiter) for cell in row) for row in rows) + "\r\n"
+    job = run(make_job(csv_bytes(text, encoding)))
+    assert job.status == ImportJob.Status.COMPLETED, job.failure_reason
+    people = members(organization)
+    assert people["+919812300041"].user.name == name
+    assert people["+919812300042"].user.name == 'Line "one"\nline two, with comma'
+
+
+def _quote(cell: str, delimiter: str) -> str:
+    if any(c in cell for c in [delimiter, '"', "\n"]):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
+
+
+def test_an_excel_workbook_is_imported(make_job, organization, org_admin, grade):
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Name", "Phone Number", "Grade"])
+    sheet.append(["Asha", 919812300051, 4.0])
+    sheet.append(["Bala", "+91 98123 00052", None])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    job = run(make_job(buffer.getvalue(), name="people.xlsx", file_format="xlsx"))
+    assert job.status == ImportJob.Status.COMPLETED, job.failure_reason
+    people = members(organization)
+    assert people["+919812300051"].attribute_values == {grade.key: 4}
+    assert "+919812300052" in people
+
+
+def test_the_template_example_row_is_ignored_when_left_unchanged(make_job, organization, org_admin, grade):
+    template = services.template_csv(organization).lstrip("\ufeff")
+    job = run(make_job(template + "Asha,+919812300061,5\r\n"))
+    assert (job.created_count, job.rejected_count, job.status) == (1, 0, ImportJob.Status.COMPLETED)
+    assert "+919812345678" not in members(organization)
+
+
+def test_the_template_has_the_columns_and_marks_mandatory_ones(organization, employee_id, grade):
+    template = services.template_csv(organization)
+    assert template.startswith("\ufeffName,Phone Number,Employee ID (mandatory),Grade\r\n")
+
+
+def test_a_retried_job_resumes_after_its_last_committed_batch(make_job, organization, org_admin, settings):
+    settings.IMPORT_BATCH_SIZE = 2
+    lines = [f"Person {n},+9198123001{n:02d}" for n in range(7)] + ["Again,+919812300100"]
+    job = make_job("Name,Phone Number\n" + "\n".join(lines) + "\n")
+    # A first run committed two batches (four rows) and died.
+    services._claim(job.pk, "first-run")
+    job.refresh_from_db()
+    with pytest.raises(RuntimeError):
+        _process_then_die(job, after_batches=2)
+    job.refresh_from_db()
+    assert job.rows_done == 4 and job.created_count == 4
+
+    job = run(job)  # the retry takes over (the first run's heartbeat is stale)
+
+    assert job.status == ImportJob.Status.COMPLETED
+    assert (job.rows_done, job.created_count, job.rejected_count) == (8, 7, 1)
+    # The duplicate on the last row was still recognised, though its first row was in a batch before the retry.
+    assert errors(job) == [(9, "Phone Number", "+91 98123 00100 already appears on row 2; only that row counts.")]
+    assert len([p for p in members(organization) if p.startswith("+9198123001")]) == 7
+
+
+def _process_then_die(job, *, after_batches):
+    original = services._import_batch
+    calls = []
+
+    def import_batch(*args):
+        if len(calls) == after_batches:
+            raise RuntimeError("worker lost")
+        calls.append(1)
+        original(*args)
+
+    services._import_batch = import_batch
+    try:
+        services._process(job, "first-run")
+    finally:
+        services._import_batch = original
+        # Its heartbeat stops, as a dead worker's does.
+        ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=None)
+
+
+def test_a_job_held_by_a_live_run_is_left_alone(make_job, organization, org_admin):
+    job = make_job("Name,Phone Number\nAsha,+919812300071\n")
+    assert services._claim(job.pk, "live-run") is not None
+    services.run_import(job_id=job.pk, run_id="second-delivery")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.PROCESSING and job.claimed_by == "live-run"
+    assert "+919812300071" not in members(organization)
+
+
+def test_a_finished_job_is_not_run_again(make_job, organization, org_admin):
+    job = run(make_job("Name,Phone Number\nAsha,+919812300081\n"))
+    members(organization)["+919812300081"].delete()
+    run(job)
+    assert "+919812300081" not in members(organization)
