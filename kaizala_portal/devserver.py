@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from . import localservices
 
@@ -30,11 +31,10 @@ def main() -> int:
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--no-input", "-v", "0"], check=True)
     subprocess.run([python, "manage.py", "seed_demo", "--if-empty"], check=True)
-    processes.append(
-        subprocess.Popen(
-            [python, "-m", "celery", "-A", "kaizala_portal", "worker", "--loglevel", "info", "--concurrency", "2"]
-        )
-    )
+    # --beat runs the schedule (the stale-import sweeper) inside this one worker.
+    worker = [python, "-m", "celery", "-A", "kaizala_portal", "worker", "--loglevel", "info", "--concurrency", "2"]
+    worker += ["--beat", "--schedule", str(Path(settings.VAR_DIR) / "celerybeat-schedule")]
+    processes.append(subprocess.Popen(worker))
     processes.append(subprocess.Popen([python, "manage.py", "runserver", f"{HOST}:{PORT}"]))
 
     print(
