@@ -152,7 +152,6 @@ class RowReader:
         self.attribute_columns = [(i, by_name[h]) for i, h in enumerate(header) if h in by_name]
         self.mandatory = [d for d in self.definitions if d.mandatory]
         self.example = template_example(self.definitions)
-        self.first_row_of: dict[str, int] = {}
 
     def is_skipped(self, cells: list[str]) -> bool:
         """Blank rows, and the template's example row left as it was."""
@@ -173,11 +172,6 @@ class RowReader:
             e164 = phones.normalize(raw_phone, region=self.organization.default_region)
         except phones.InvalidPhoneNumber as problem:
             return error("Phone Number", f"“{raw_phone}” {problem}.")
-        first = self.first_row_of.setdefault(e164, number)
-        if first != number:
-            return error(
-                "Phone Number", f"{phones.display(e164)} already appears on row {first}; only that row counts."
-            )
         values = {}
         for index, definition in self.attribute_columns:
             try:
@@ -187,16 +181,6 @@ class RowReader:
             if value is not None:
                 values[definition.key] = value
         return ParsedRow(number=number, phone_number=e164, name=cell(self.name_index), values=values, cells=cells)
-
-    def remember(self, number: int, cells: list[str]) -> None:
-        """On resume: note the numbers of rows committed before, so that duplicates are still found."""
-        if self.is_skipped(cells) or self.phone_index >= len(cells):
-            return
-        try:
-            e164 = phones.normalize(cells[self.phone_index], region=self.organization.default_region)
-        except phones.InvalidPhoneNumber:
-            return
-        self.first_row_of.setdefault(e164, number)
 
     def new_user_errors(self, row: ParsedRow) -> ImportRowError | None:
         """What a row that adds a person to the organization must have beyond a valid number."""
@@ -260,8 +244,8 @@ def _process(job: ImportJob, run_id: str) -> None:
         if job.total_rows is None:
             _save_progress(job, run_id, header=sheet.raw_header)
         rows = sheet.rows
-        for number, cells in itertools.islice(rows, job.rows_done):
-            reader.remember(number, cells)
+        for _ in itertools.islice(rows, job.rows_done):
+            pass  # committed by an earlier run
         if job.total_rows is None:
             job.total_rows = job.rows_done + _count_rest(path, job)
             _save_progress(job, run_id, total_rows=job.total_rows)
@@ -288,6 +272,8 @@ def _import_batch(job: ImportJob, run_id: str, reader: RowReader, batch: list[tu
         if reader.is_skipped(cells):
             continue
         result = reader.parse(number, cells)
+        if isinstance(result, ParsedRow) and result.phone_number in parsed:
+            result = duplicate_error(job, result, parsed[result.phone_number].number)
         if isinstance(result, ImportRowError):
             outcome.errors.append(result)
         else:
@@ -315,6 +301,17 @@ def _import_batch(job: ImportJob, run_id: str, reader: RowReader, batch: list[tu
         )
 
 
+def duplicate_error(job: ImportJob, row: ParsedRow, first_row: int) -> ImportRowError:
+    shown = phones.display(row.phone_number)
+    return ImportRowError(
+        job=job,
+        row_number=row.number,
+        column="Phone Number",
+        reason=f"{shown} already appears on row {first_row}; only that row counts.",
+        values=row.cells,
+    )
+
+
 def _upsert(job: ImportJob, reader: RowReader, parsed: dict[str, ParsedRow], outcome: BatchOutcome) -> None:
     """Create or update the batch's people by phone number, as members added directly."""
     organization = job.organization
@@ -323,10 +320,13 @@ def _upsert(job: ImportJob, reader: RowReader, parsed: dict[str, ParsedRow], out
         m.user_id: m for m in OrganizationUser.objects.filter(organization=organization, user__in=users.values())
     }
 
-    new_people, renamed, changed_memberships, new_memberships = [], [], [], []
+    new_people, renamed, seen_memberships, new_memberships = [], [], [], []
     for e164, row in parsed.items():
         user = users.get(e164)
         membership = memberships.get(user.pk) if user else None
+        if membership is not None and membership.last_import_job_id == job.pk:
+            outcome.errors.append(duplicate_error(job, row, membership.last_import_row))
+            continue
         if membership is None:
             problem = reader.new_user_errors(row)
             if problem:
@@ -346,8 +346,9 @@ def _upsert(job: ImportJob, reader: RowReader, parsed: dict[str, ParsedRow], out
         merged = {**membership.attribute_values, **row.values}
         if merged != membership.attribute_values or not membership.added_directly:
             membership.attribute_values, membership.added_directly = merged, True
-            changed_memberships.append(membership)
             changed = True
+        membership.last_import_job_id, membership.last_import_row = job.pk, row.number
+        seen_memberships.append(membership)
         if changed:
             outcome.updated += 1
         else:
@@ -362,7 +363,9 @@ def _upsert(job: ImportJob, reader: RowReader, parsed: dict[str, ParsedRow], out
         for user in new_people:
             user.pk = ids[user.phone_number]
     User.objects.bulk_update(renamed, ["name"])
-    OrganizationUser.objects.bulk_update(changed_memberships, ["attribute_values", "added_directly"])
+    OrganizationUser.objects.bulk_update(
+        seen_memberships, ["attribute_values", "added_directly", "last_import_job_id", "last_import_row"]
+    )
     OrganizationUser.objects.bulk_create(
         [
             OrganizationUser(
@@ -370,6 +373,8 @@ def _upsert(job: ImportJob, reader: RowReader, parsed: dict[str, ParsedRow], out
                 user_id=user.pk,
                 added_by_id=job.uploaded_by_id,
                 attribute_values=row.values,
+                last_import_job_id=job.pk,
+                last_import_row=row.number,
             )
             for row, user in new_memberships
         ]

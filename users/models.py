@@ -92,6 +92,10 @@ class OrganizationUser(models.Model):
     added_at = models.DateTimeField(default=timezone.now)
     # Values of the organization's custom attributes, keyed by attribute definition.
     attribute_values = models.JSONField(default=dict, blank=True)
+    # The import (and its row) that last wrote this membership: how an import finds a
+    # number that appeared earlier in the same file without keeping every number in memory.
+    last_import_job_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    last_import_row = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
