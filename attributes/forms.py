@@ -73,7 +73,8 @@ class BaseAttributeFormSet(forms.BaseFormSet):
         kept = [
             form
             for form in self.forms
-            if form.has_changed() or form.cleaned_data.get("id")
+            # A blank row whose Order the page's script numbered is still blank.
+            if set(form.changed_data) - {"ORDER"} or form.cleaned_data.get("id")
             if not self._should_delete_form(form)
         ]
         return sorted(kept, key=lambda form: (form.cleaned_data.get("ORDER") or 10**6, self.forms.index(form)))

@@ -13,8 +13,10 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from secrets import token_hex
 
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -26,6 +28,7 @@ from attributes.selectors import definitions_of, parse_context
 from users import phones
 from users.models import Organization, OrganizationUser, User
 
+from . import bulk
 from .models import ImportJob, ImportRowError
 from .reader import UnreadableFile, normalise_header, open_sheet, sniff_header
 
@@ -333,8 +336,8 @@ def _upsert(job: ImportJob, reader: RowReader, parsed: dict[str, ParsedRow], out
                 outcome.errors.append(problem)
                 continue
             if user is None:
-                user = User(phone_number=e164, name=row.name)
-                user.set_unusable_password()
+                # What set_unusable_password() stores, without its slow 40-character random string.
+                user = User(phone_number=e164, name=row.name, password=UNUSABLE_PASSWORD_PREFIX + token_hex(8))
                 new_people.append(user)
             new_memberships.append((row, user))
             continue
@@ -354,30 +357,22 @@ def _upsert(job: ImportJob, reader: RowReader, parsed: dict[str, ParsedRow], out
         else:
             outcome.unchanged += 1
 
-    User.objects.bulk_create(new_people, ignore_conflicts=True)
+    now = timezone.now()
+    bulk.insert_users(((u.phone_number, u.name, u.password) for u in new_people), joined=now)
     if new_people:
-        # ignore_conflicts leaves no ids: read them back (a concurrent import may have added some).
-        ids = dict(
-            User.objects.filter(phone_number__in=[u.phone_number for u in new_people]).values_list("phone_number", "pk")
-        )
+        # Read the new ids back (a number added meanwhile by someone else is found too).
+        created = User.objects.filter(phone_number__in=[u.phone_number for u in new_people])
+        ids = dict(created.values_list("phone_number", "pk"))
         for user in new_people:
             user.pk = ids[user.phone_number]
-    User.objects.bulk_update(renamed, ["name"])
-    OrganizationUser.objects.bulk_update(
-        seen_memberships, ["attribute_values", "added_directly", "last_import_job_id", "last_import_row"]
-    )
-    OrganizationUser.objects.bulk_create(
-        [
-            OrganizationUser(
-                organization=organization,
-                user_id=user.pk,
-                added_by_id=job.uploaded_by_id,
-                attribute_values=row.values,
-                last_import_job_id=job.pk,
-                last_import_row=row.number,
-            )
-            for row, user in new_memberships
-        ]
+    bulk.rename_users((u.pk, u.name) for u in renamed)
+    bulk.update_memberships(seen_memberships)
+    bulk.insert_memberships(
+        ((user.pk, row.values, row.number) for row, user in new_memberships),
+        organization_id=organization.pk,
+        added_by_id=job.uploaded_by_id,
+        added_at=now,
+        job_id=job.pk,
     )
     outcome.created += len(new_memberships)
 

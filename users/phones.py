@@ -45,11 +45,10 @@ def normalize(raw: str, *, region: str) -> str:
         number = phonenumbers.parse(_international_prefix_as_plus(text), region)
     except NumberParseException as error:
         raise InvalidPhoneNumber(_PARSE_REASONS.get(error.error_type, "is not a phone number")) from None
-    possibility = phonenumbers.is_possible_number_with_reason(number)
-    if possibility in _POSSIBILITY_REASONS:
-        raise InvalidPhoneNumber(_POSSIBILITY_REASONS[possibility])
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhoneNumber("is not a valid phone number")
+        # Only now work out why: imports read millions of numbers, nearly all valid.
+        possibility = phonenumbers.is_possible_number_with_reason(number)
+        raise InvalidPhoneNumber(_POSSIBILITY_REASONS.get(possibility, "is not a valid phone number"))
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
