@@ -67,6 +67,12 @@ def subgroups_of(group: Group) -> QuerySet[Group]:
     return Group.objects.filter(parent=group, organization=group.organization_id).order_by("name", "pk")
 
 
+def move_destinations(viewer: Viewer, group: Group) -> QuerySet[Group]:
+    """The groups ``viewer`` may put ``group`` under (its own subgroups included: moving there is refused)."""
+    others = Group.objects.exclude(pk=group.pk).select_related("parent")
+    return policy.scope(viewer, Action.CREATE_GROUPS, others).order_by("name", "pk")
+
+
 def ancestor_ids(group: Group) -> list[int]:
     """Ids of ``group``'s parent, grandparent, ... (one query per level)."""
     ids: list[int] = []

@@ -76,6 +76,9 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     Action.MANAGE_GROUP_MAPPING: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
     # Not in the Kaizala table; Settings again. A group admin may add subgroups to, and
     # rearrange, only the groups they admin; top-level groups need the whole organization.
+    # CREATE_GROUPS reaches the groups one may put a group under (new or moved there);
+    # MOVE_GROUPS the groups one may take from where they are: for a group admin, a group
+    # they admin whose parent (if any) they admin too.
     Action.CREATE_GROUPS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
     Action.MOVE_GROUPS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
 }
@@ -162,6 +165,8 @@ def _reaches_group(viewer: Viewer, action: Action, granted: Reach, group: Group)
     if granted is Reach.ALL:
         return True
     if granted is Reach.ADMIN_GROUPS:
+        if action is Action.MOVE_GROUPS and group.parent_id is not None:
+            return {group.pk, group.parent_id} <= viewer.admin_group_ids
         return group.pk in viewer.admin_group_ids
     return group.pk in viewer.group_ids
 
@@ -187,6 +192,8 @@ def _scope_groups(viewer: Viewer, action: Action, queryset: QuerySet[Group]) -> 
     in_organization = Q(organization=viewer.organization)
     if granted is Reach.ADMIN_GROUPS:
         in_organization &= Q(pk__in=viewer.admin_group_ids)
+        if action is Action.MOVE_GROUPS:
+            in_organization &= Q(parent__isnull=True) | Q(parent_id__in=viewer.admin_group_ids)
     elif granted is Reach.MEMBER_GROUPS:
         in_organization &= Q(pk__in=viewer.group_ids)
     if action is Action.MANAGE_GROUP_MAPPING:

@@ -20,6 +20,7 @@ organization_urls = [
     path("", user_views.organization_home, name="organization_home"),
     path("users/", include("users.urls")),
     path("groups/", include("groups.urls")),
+    path("settings/", include("groups.settings_urls")),
 ]
 
 urlpatterns = [
