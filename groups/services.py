@@ -119,7 +119,7 @@ def remove_member(*, membership: GroupMembership, removed_by: User) -> RemovedMe
     """Take a person out of a group; they leave its organization if that was their only reason to be there."""
     with transaction.atomic():
         group = _lock(membership.group)
-        membership = GroupMembership.objects.select_related("user").get(pk=membership.pk)
+        membership = _current(membership, group)
         if membership.role == GroupMembership.Role.ADMIN and not selectors.other_admins(membership).exists():
             raise GroupRuleBroken(
                 f"{membership.user} is the only admin of {group}, and a group keeps at least one admin. "
@@ -140,7 +140,7 @@ def set_member_role(*, membership: GroupMembership, role: str, changed_by: User)
     role = GroupMembership.Role(role)
     with transaction.atomic():
         group = _lock(membership.group)
-        membership = GroupMembership.objects.select_related("user", "group").get(pk=membership.pk)
+        membership = _current(membership, group)
         if (
             membership.role == GroupMembership.Role.ADMIN
             and role == GroupMembership.Role.MEMBER
@@ -169,6 +169,7 @@ def create_group(
         raise GroupRuleBroken(f"The admin's phone number {error}.") from None
     with transaction.atomic():
         organization = Organization.objects.select_for_update().get(pk=organization.pk)
+        parent = _fresh(parent)
         if parent is not None and parent.organization_id != organization.pk:
             raise GroupRuleBroken(f"{parent} is not a group of {organization}.")
         group = Group.objects.create(name=name, parent=parent, organization=organization)
@@ -182,6 +183,7 @@ def move_group(*, group: Group, parent: Group | None, moved_by: User) -> Group:
     """Put ``group`` under ``parent`` (or at the top), refusing to make it its own ancestor."""
     with transaction.atomic():
         group = _lock(group)
+        parent = _fresh(parent)
         if parent is not None:
             if parent.organization_id != group.organization_id:
                 raise GroupRuleBroken(f"{parent} is not a group of {group.organization}.")
@@ -237,3 +239,17 @@ def _lock(group: Group) -> Group:
             return locked
         # Mapped or unmapped meanwhile: lock the organization it has now.
         organization_id = locked.organization_id
+
+
+def _current(membership: GroupMembership, group: Group) -> GroupMembership:
+    """The membership as it is now, under the group's lock (another admin may have just removed it)."""
+    current = GroupMembership.objects.select_related("user").filter(pk=membership.pk).first()
+    if current is None:
+        raise GroupRuleBroken(f"{membership.user} is no longer in {group}.")
+    current.group = group
+    return current
+
+
+def _fresh(group: Group | None) -> Group | None:
+    """Re-read a group named by the caller: it may have been unmapped since the form was filled."""
+    return None if group is None else Group.objects.get(pk=group.pk)

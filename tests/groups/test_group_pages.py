@@ -216,6 +216,7 @@ def test_group_admin_cannot_add_to_another_group_of_the_organization(client_for,
         group_url("groups:add_members", tree["south"]), {"phone_numbers": "+91 98123 45678"}
     )
     assert response.status_code == 403
+    assert "Your role in this group does not allow this." in response.content.decode()
     assert snapshot() == before
 
 
