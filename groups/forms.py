@@ -28,8 +28,9 @@ class CreateGroupForm(forms.Form):
         self.region = region
         self.fields["parent"].queryset = parents.select_related("parent")
         self.fields["parent"].required = not top_level_allowed
+        # Without a top-level choice, nothing to leave empty: the first group is picked.
+        self.fields["parent"].empty_label = "None: a top-level group" if top_level_allowed else None
         if top_level_allowed:
-            self.fields["parent"].empty_label = "None: a top-level group"
             self.fields["parent"].help_text = "Leave empty for a top-level group, or pick the group it sits under."
 
     def clean_admin_phone_number(self):
@@ -48,8 +49,7 @@ class MoveGroupForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = parents.select_related("parent")
         self.fields["parent"].required = not top_level_allowed
-        if top_level_allowed:
-            self.fields["parent"].empty_label = "None: make it a top-level group"
+        self.fields["parent"].empty_label = "None: make it a top-level group" if top_level_allowed else None
 
 
 class MemberRoleForm(forms.Form):
