@@ -5,5 +5,12 @@ from . import views
 app_name = "groups"
 
 urlpatterns = [
+    path("", views.group_list, name="list"),
     path("mine/", views.my_groups, name="mine"),
+    path("hierarchy/", views.hierarchy, name="hierarchy"),
+    path("<int:group_id>/", views.group_detail, name="detail"),
+    path("<int:group_id>/move/", views.move_group, name="move"),
+    path("<int:group_id>/members/add/", views.add_members, name="add_members"),
+    path("<int:group_id>/members/<int:user_id>/remove/", views.remove_member, name="remove_member"),
+    path("<int:group_id>/members/<int:user_id>/role/", views.change_role, name="change_role"),
 ]

@@ -9,16 +9,21 @@ worked out once per request. The matrix below says, per action and role, which
 of the organization's objects that role reaches:
 
 - ``ALL``: everything of the organization;
-- ``ADMIN_GROUPS``: what belongs to the groups the viewer directly admins;
+- ``ADMIN_GROUPS``: the groups the viewer directly admins (and, for users, their members);
+- ``MEMBER_GROUPS``: the groups the viewer is in, whatever their role there;
 - nothing, when the role is absent from the row.
+
+Groups are "of the organization" when they are mapped to it. The one exception is
+mapping itself: a group that is mapped nowhere may be mapped by whoever has the
+mapping right and directly admins that group (by a platform superuser, any such group).
 """
 
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from groups.models import GroupMembership
+from groups.models import Group, GroupMembership
 from users.models import Organization, OrganizationUser, User
 
 
@@ -33,6 +38,12 @@ class Action(StrEnum):
     VIEW_USERS = "view_users"
     ADD_USERS = "add_users"
     REMOVE_USERS = "remove_users"
+    VIEW_GROUPS = "view_groups"
+    VIEW_HIERARCHY = "view_hierarchy"
+    MANAGE_GROUP_MEMBERS = "manage_group_members"
+    MANAGE_GROUP_MAPPING = "manage_group_mapping"
+    CREATE_GROUPS = "create_groups"
+    MOVE_GROUPS = "move_groups"
     # Custom attributes: their definitions, and the values users hold.
     MANAGE_ATTRIBUTES = "manage_attributes"
     EDIT_ATTRIBUTE_VALUES = "edit_attribute_values"
@@ -43,6 +54,7 @@ class Action(StrEnum):
 class Reach(StrEnum):
     ALL = "all"
     ADMIN_GROUPS = "admin_groups"
+    MEMBER_GROUPS = "member_groups"
 
 
 MATRIX: dict[Action, dict[Role, Reach]] = {
@@ -53,6 +65,27 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     Action.VIEW_USERS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
     Action.ADD_USERS: {Role.ORG_ADMIN: Reach.ALL},
     Action.REMOVE_USERS: {Role.ORG_ADMIN: Reach.ALL},
+    # "View groups": a group admin sees the groups they admin, a member the groups
+    # they are a member of. A group admin who is also a plain member of another group
+    # is a member there, and sees it as any member would.
+    Action.VIEW_GROUPS: {
+        Role.ORG_ADMIN: Reach.ALL,
+        Role.GROUP_ADMIN: Reach.MEMBER_GROUPS,
+        Role.MEMBER: Reach.MEMBER_GROUPS,
+    },
+    # "View groups in the hierarchy": everyone sees the whole organization's tree.
+    Action.VIEW_HIERARCHY: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ALL, Role.MEMBER: Reach.ALL},
+    # "Add or remove users from groups" (and make or revoke their admins).
+    Action.MANAGE_GROUP_MEMBERS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
+    # "Manage groups-to-organization mapping (Settings)".
+    Action.MANAGE_GROUP_MAPPING: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
+    # Not in the Kaizala table; Settings again. A group admin may add subgroups to, and
+    # rearrange, only the groups they admin; top-level groups need the whole organization.
+    # CREATE_GROUPS reaches the groups one may put a group under (new or moved there);
+    # MOVE_GROUPS the groups one may take from where they are: for a group admin, a group
+    # they admin whose parent (if any) they admin too.
+    Action.CREATE_GROUPS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
+    Action.MOVE_GROUPS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
     # Attributes are the organization's own data model: only its admins shape or fill it.
     Action.MANAGE_ATTRIBUTES: {Role.ORG_ADMIN: Reach.ALL},
     Action.EDIT_ATTRIBUTE_VALUES: {Role.ORG_ADMIN: Reach.ALL},
@@ -67,8 +100,10 @@ class Viewer:
     role: Role | None
     membership: OrganizationUser | None = None
     admin_group_ids: frozenset[int] = field(default_factory=frozenset)
+    # Every group of the organization the viewer is in, as admin or member.
+    group_ids: frozenset[int] = field(default_factory=frozenset)
 
-    def can(self, action: Action, target: OrganizationUser | None = None) -> bool:
+    def can(self, action: Action, target: OrganizationUser | Group | None = None) -> bool:
         return can(self, action, target)
 
 
@@ -97,6 +132,7 @@ def viewer_for(user: User, organization: Organization) -> Viewer:
         role=role,
         membership=membership,
         admin_group_ids=admin_group_ids,
+        group_ids=frozenset(group_roles),
     )
 
 
@@ -106,13 +142,23 @@ def reach(viewer: Viewer, action: Action) -> Reach | None:
     return MATRIX[action].get(viewer.role)
 
 
-def can(viewer: Viewer, action: Action, target: OrganizationUser | None = None) -> bool:
-    """May ``viewer`` do ``action`` (to ``target``, an organization user, when given)?"""
+def reaches_whole_organization(viewer: Viewer, action: Action) -> bool:
+    """Whether ``viewer`` may do ``action`` to all of the organization, not just some groups.
+
+    Some things belong to no group: a top-level group, the organization's full Users list.
+    """
+    return reach(viewer, action) is Reach.ALL
+
+
+def can(viewer: Viewer, action: Action, target: OrganizationUser | Group | None = None) -> bool:
+    """May ``viewer`` do ``action`` (to ``target``, an organization user or a group, when given)?"""
     granted = reach(viewer, action)
     if granted is None:
         return False
     if target is None:
         return True
+    if isinstance(target, Group):
+        return _reaches_group(viewer, action, granted, target)
     if target.organization_id != viewer.organization.pk:
         return False
     if granted is Reach.ALL:
@@ -120,8 +166,24 @@ def can(viewer: Viewer, action: Action, target: OrganizationUser | None = None) 
     return scope(viewer, action, OrganizationUser.objects.filter(pk=target.pk)).exists()
 
 
-def scope(viewer: Viewer, action: Action, queryset: QuerySet[OrganizationUser]) -> QuerySet[OrganizationUser]:
-    """Narrow organization users to those ``viewer`` may do ``action`` to."""
+def _reaches_group(viewer: Viewer, action: Action, granted: Reach, group: Group) -> bool:
+    if group.organization_id is None:
+        return action is Action.MANAGE_GROUP_MAPPING and _mappable_groups(viewer).filter(pk=group.pk).exists()
+    if group.organization_id != viewer.organization.pk:
+        return False
+    if granted is Reach.ALL:
+        return True
+    if granted is Reach.ADMIN_GROUPS:
+        if action is Action.MOVE_GROUPS and group.parent_id is not None:
+            return {group.pk, group.parent_id} <= viewer.admin_group_ids
+        return group.pk in viewer.admin_group_ids
+    return group.pk in viewer.group_ids
+
+
+def scope(viewer: Viewer, action: Action, queryset: QuerySet) -> QuerySet:
+    """Narrow organization users, or groups, to those ``viewer`` may do ``action`` to."""
+    if queryset.model is Group:
+        return _scope_groups(viewer, action, queryset)
     queryset = queryset.filter(organization=viewer.organization)
     granted = reach(viewer, action)
     if granted is Reach.ALL:
@@ -130,6 +192,33 @@ def scope(viewer: Viewer, action: Action, queryset: QuerySet[OrganizationUser]) 
         in_admin_group = GroupMembership.objects.filter(user=OuterRef("user"), group_id__in=viewer.admin_group_ids)
         return queryset.filter(Exists(in_admin_group))
     return queryset.none()
+
+
+def _scope_groups(viewer: Viewer, action: Action, queryset: QuerySet[Group]) -> QuerySet[Group]:
+    granted = reach(viewer, action)
+    if granted is None:
+        return queryset.none()
+    in_organization = Q(organization=viewer.organization)
+    if granted is Reach.ADMIN_GROUPS:
+        in_organization &= Q(pk__in=viewer.admin_group_ids)
+        if action is Action.MOVE_GROUPS:
+            in_organization &= Q(parent__isnull=True) | Q(parent_id__in=viewer.admin_group_ids)
+    elif granted is Reach.MEMBER_GROUPS:
+        in_organization &= Q(pk__in=viewer.group_ids)
+    if action is Action.MANAGE_GROUP_MAPPING:
+        return queryset.filter(in_organization | Q(pk__in=_mappable_groups(viewer).values("pk")))
+    return queryset.filter(in_organization)
+
+
+def _mappable_groups(viewer: Viewer) -> QuerySet[Group]:
+    """Groups mapped to no organization that ``viewer`` may map to theirs."""
+    unmapped = Group.objects.filter(organization__isnull=True)
+    if reach(viewer, Action.MANAGE_GROUP_MAPPING) is None:
+        return unmapped.none()
+    if viewer.user.is_superuser:
+        return unmapped
+    admins_it = GroupMembership.objects.filter(group=OuterRef("pk"), user=viewer.user, role=GroupMembership.Role.ADMIN)
+    return unmapped.filter(Exists(admins_it))
 
 
 def organizations_of(user: User) -> QuerySet[Organization]:

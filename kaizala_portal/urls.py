@@ -22,6 +22,7 @@ organization_urls = [
     path("attributes/", include("attributes.urls")),
     path("imports/", include("imports.urls")),
     path("groups/", include("groups.urls")),
+    path("settings/", include("groups.settings_urls")),
 ]
 
 urlpatterns = [

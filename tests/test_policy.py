@@ -28,7 +28,7 @@ MATRIX = [
     ),
     ("Delete a user (confirmation)", "users:delete", "member", [200, 403, 403, 404, 200, "login"]),
     ("Organization home", "organization_home", None, [302, 302, 302, 404, 302, "login"]),
-    ("My groups", "groups:mine", None, [200, 200, 200, 404, 200, "login"]),
+    ("Groups", "groups:list", None, [200, 200, 200, 404, 200, "login"]),
 ]
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from attributes.models import AttributeDefinition
 from groups.models import GroupMembership
+from groups.selectors import groups_only_admined_by
 
 from . import phones
 from .models import Organization, OrganizationUser, User, UserListPreference
@@ -82,32 +83,42 @@ def add_users(*, organization: Organization, new_users: list[NewUser], added_by:
         accepted[e164] = new_user
 
     with transaction.atomic():
-        users = _get_or_create_users(accepted)
-        already_in = set(
-            OrganizationUser.objects.filter(organization=organization, user__in=users.values()).values_list(
-                "user__phone_number", flat=True
-            )
-        )
-        memberships = []
+        # Serialised with changes to the organization's groups, which add and remove its users too.
+        Organization.objects.select_for_update().get(pk=organization.pk)
+        users = get_or_create_users(accepted)
+        current = {
+            membership.user.phone_number: membership
+            for membership in OrganizationUser.objects.filter(
+                organization=organization, user__in=users.values()
+            ).select_related("user")
+        }
+        memberships, through_groups = [], []
         for e164, new_user in accepted.items():
-            if e164 in already_in:
+            membership = current.get(e164)
+            if membership and membership.added_directly:
                 result.rejected.append(
                     RejectedEntry(new_user.phone_number, f"{phones.display(e164)} is already in {organization}.")
                 )
-                continue
-            memberships.append(
-                OrganizationUser(
-                    organization=organization,
-                    user=users[e164],
-                    added_by=added_by,
-                    attribute_values=dict(new_user.attribute_values),
+            elif membership:
+                # Here only through a group so far: now added directly too, so they stay if the group goes.
+                membership.added_directly, membership.added_by = True, added_by
+                membership.attribute_values = {**membership.attribute_values, **new_user.attribute_values}
+                through_groups.append(membership)
+            else:
+                memberships.append(
+                    OrganizationUser(
+                        organization=organization,
+                        user=users[e164],
+                        added_by=added_by,
+                        attribute_values=dict(new_user.attribute_values),
+                    )
                 )
-            )
-        result.added = OrganizationUser.objects.bulk_create(memberships)
+        OrganizationUser.objects.bulk_update(through_groups, ["added_directly", "added_by", "attribute_values"])
+        result.added = through_groups + OrganizationUser.objects.bulk_create(memberships)
     return result
 
 
-def _get_or_create_users(new_users: dict[str, NewUser]) -> dict[str, User]:
+def get_or_create_users(new_users: dict[str, NewUser]) -> dict[str, User]:
     """Users by E.164 number: existing people keep their account, the others get one."""
     existing = {user.phone_number: user for user in User.objects.filter(phone_number__in=new_users)}
     named = []
@@ -160,6 +171,13 @@ def delete_org_user(*, org_user: OrganizationUser, deleted_by: User) -> RemovalS
             .exists()
         ):
             raise CannotRemoveUser(f"{membership.user} is the last organization admin of {organization}.")
+        sole_admin_of = groups_only_admined_by(user=membership.user, organization=organization)
+        if sole_admin_of:
+            names = ", ".join(group.name for group in sole_admin_of)
+            raise CannotRemoveUser(
+                f"{membership.user} is the only admin of {names}, and a group keeps at least one admin. "
+                "Make someone else an admin there first."
+            )
         summary = removal_summary(org_user=membership)
         GroupMembership.objects.filter(user=membership.user_id, group__organization=organization).delete()
         UserListPreference.objects.filter(user=membership.user_id, organization=organization).delete()

@@ -33,9 +33,10 @@ def organization_picker(request: HttpRequest):
 
 @organization_view(Action.VIEW_ORGANIZATION)
 def organization_home(request: HttpRequest, viewer: Viewer):
-    if policy.can(viewer, Action.VIEW_USERS):
+    # Who manages the whole organization lands on its users; group admins and members on their groups.
+    if policy.reaches_whole_organization(viewer, Action.VIEW_USERS):
         return redirect("users:list", org_slug=viewer.organization.slug)
-    return redirect("groups:mine", org_slug=viewer.organization.slug)
+    return redirect("groups:list", org_slug=viewer.organization.slug)
 
 
 def _page_size(request: HttpRequest) -> int:

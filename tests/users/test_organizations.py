@@ -12,7 +12,7 @@ def test_a_person_in_one_organization_goes_straight_to_it(client_for, organizati
 
 def test_a_member_lands_on_their_groups(client_for, organization, member):
     response = client_for(member).get(reverse("home"), follow=True)
-    assert response.redirect_chain[-1][0] == reverse("groups:mine", kwargs={"org_slug": "contoso"})
+    assert response.redirect_chain[-1][0] == reverse("groups:list", kwargs={"org_slug": "contoso"})
     assert "Sales North" in response.content.decode()
 
 

@@ -25,12 +25,14 @@ def test_demo_data_gives_each_role_a_login_that_lands_where_it_should(db):
     assert "Choose an organization" in org_admin.content.decode()
 
     group_admin = log_in(group_admin_phone)
-    assert group_admin.redirect_chain[-1][0] == reverse("users:list", kwargs={"org_slug": "contoso"})
-    listed = {m.user.name for m in group_admin.context["page"]}
+    assert group_admin.redirect_chain[-1][0] == reverse("groups:list", kwargs={"org_slug": "contoso"})
+    assert [group.name for group in group_admin.context["page"]] == ["Field Staff / North"]
+    users = group_admin.client.get(reverse("users:list", kwargs={"org_slug": "contoso"}))
+    listed = {m.user.name for m in users.context["page"]}
     assert "Meera Member" in listed and "Asha Admin" not in listed
 
     member = log_in(member_phone)
-    assert member.redirect_chain[-1][0] == reverse("groups:mine", kwargs={"org_slug": "contoso"})
+    assert member.redirect_chain[-1][0] == reverse("groups:list", kwargs={"org_slug": "contoso"})
 
 
 def test_seeding_twice_changes_nothing(db):

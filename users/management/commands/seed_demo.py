@@ -7,9 +7,10 @@ from django.db import transaction
 
 from attributes.models import AttributeDefinition
 from groups.models import Group, GroupMembership
+from groups.services import add_members, create_group
 from users import phones
 from users.models import Organization, OrganizationUser, User
-from users.services import NewUser, add_users
+from users.services import NewUser, add_users, get_or_create_users
 
 DEMO_PASSWORD = "kaizala-demo"
 DEMO_LOGINS = [
@@ -77,7 +78,10 @@ NUMBER_SHAPES = [
 
 
 class Command(BaseCommand):
-    help = "Create a demo organization with an org admin, a group admin, a member and a few hundred users."
+    help = (
+        "Create a demo organization with an org admin, a group admin, a member, a hierarchy of groups "
+        "and a few hundred users."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--users", type=int, default=300)
@@ -107,37 +111,54 @@ class Command(BaseCommand):
         OrganizationUser.objects.create(organization=organization, user=admin, role=OrganizationUser.Role.ORG_ADMIN)
         OrganizationUser.objects.create(organization=sister, user=admin, role=OrganizationUser.Role.ORG_ADMIN)
 
-        field_staff = Group.objects.create(name="Field Staff", organization=organization)
-        north = Group.objects.create(name="Field Staff / North", parent=field_staff, organization=organization)
-        south = Group.objects.create(name="Field Staff / South", parent=field_staff, organization=organization)
-        head_office = Group.objects.create(name="Head Office", organization=organization)
-
+        # A tenth of the people are in the organization only through a mapped group.
+        people = self._with_attributes(organization, self._random_people(user_count))
+        through_group = people[: user_count // 10]
         add_users(
             organization=organization,
             new_users=[NewUser(phone_number=u.phone_number, name=u.name) for u in (group_admin, member)],
             added_by=admin,
         )
-        people = self._with_attributes(organization, self._random_people(user_count))
-        add_users(organization=organization, new_users=people, added_by=admin)
+        add_users(organization=organization, new_users=people[len(through_group) :], added_by=admin)
         add_users(organization=sister, new_users=self._random_people(40, seed=7), added_by=admin)
 
-        people = list(OrganizationUser.objects.filter(organization=organization, role="member").select_related("user"))
-        memberships = [
-            GroupMembership(group=field_staff, user=admin, role=GroupMembership.Role.ADMIN),
-            GroupMembership(group=head_office, user=admin, role=GroupMembership.Role.ADMIN),
-            GroupMembership(group=north, user=group_admin, role=GroupMembership.Role.ADMIN),
-            GroupMembership(group=south, user=admin, role=GroupMembership.Role.ADMIN),
-            GroupMembership(group=north, user=member, role=GroupMembership.Role.MEMBER),
-        ]
-        special = {admin.pk, group_admin.pk, member.pk}
+        # The hierarchy: Asha admins every group but North, which Ravi admins (and not its subgroup).
+        def group(name, parent=None, admin_user=admin):
+            return create_group(
+                organization=organization,
+                name=name,
+                parent=parent,
+                admin_phone_number=admin_user.phone_number,
+                created_by=admin,
+            )
+
+        field_staff = group("Field Staff")
+        north = group("Field Staff / North", field_staff, admin_user=group_admin)
+        south = group("Field Staff / South", field_staff)
+        clinics = group("Field Staff / North / Mobile Clinics", north)
+        head_office = group("Head Office")
+        finance = group("Head Office / Finance", head_office)
+        health_workers = group("Community Health Workers")
+        add_members(group=north, phone_numbers=[member.phone_number], added_by=admin)
+        get_or_create_users({p.phone_number: p for p in through_group})
+        add_members(group=health_workers, phone_numbers=[p.phone_number for p in through_group], added_by=admin)
+
         rng = random.Random(3)
-        for org_user in people:
-            if org_user.user_id in special:
-                continue
-            group = rng.choice([north, north, south, head_office, None])
-            if group:
-                memberships.append(GroupMembership(group=group, user=org_user.user, role=GroupMembership.Role.MEMBER))
-        GroupMembership.objects.bulk_create(memberships)
+        choices = [north, north, south, clinics, head_office, finance, None]
+        assigned: dict[Group, list[str]] = {}
+        for person in people[len(through_group) :]:
+            chosen = rng.choice(choices)
+            if chosen:
+                assigned.setdefault(chosen, []).append(person.phone_number)
+        for chosen, phone_numbers in assigned.items():
+            add_members(group=chosen, phone_numbers=phone_numbers, added_by=admin)
+
+        # Mapped to no organization yet: Asha admins it, so she can map it on Settings.
+        partners = Group.objects.create(name="Partner Clinics")
+        GroupMembership.objects.create(group=partners, user=admin, role=GroupMembership.Role.ADMIN)
+        partner_people = self._random_people(8, seed=5)
+        get_or_create_users({p.phone_number: p for p in partner_people})
+        add_members(group=partners, phone_numbers=[p.phone_number for p in partner_people], added_by=admin)
 
     def _with_attributes(self, organization: Organization, people: list[NewUser]) -> list[NewUser]:
         """Give the demo organization a few attributes, and most people values for them."""

@@ -1,0 +1,56 @@
+from django import forms
+from django.db.models import QuerySet
+
+from users import phones
+
+from .models import Group, GroupMembership
+
+
+class GroupChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, group: Group) -> str:
+        return f"{group.name} (under {group.parent.name})" if group.parent_id else group.name
+
+
+class CreateGroupForm(forms.Form):
+    name = forms.CharField(max_length=200, error_messages={"required": "A group needs a name."})
+    parent = GroupChoiceField(
+        queryset=Group.objects.none(), label="Parent group", help_text="The new group is a subgroup of this one."
+    )
+    admin_phone_number = forms.CharField(
+        label="Admin's phone number",
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+        help_text="A group always has at least one admin. Leave your own number to admin it yourself.",
+    )
+
+    def __init__(self, *args, parents: QuerySet[Group], top_level_allowed: bool, region: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region = region
+        self.fields["parent"].queryset = parents.select_related("parent")
+        self.fields["parent"].required = not top_level_allowed
+        # Without a top-level choice, nothing to leave empty: the first group is picked.
+        self.fields["parent"].empty_label = "None: a top-level group" if top_level_allowed else None
+        if top_level_allowed:
+            self.fields["parent"].help_text = "Leave empty for a top-level group, or pick the group it sits under."
+
+    def clean_admin_phone_number(self):
+        raw = self.cleaned_data["admin_phone_number"]
+        try:
+            phones.normalize(raw, region=self.region)
+        except phones.InvalidPhoneNumber as error:
+            raise forms.ValidationError(f"This phone number {error}.") from None
+        return raw
+
+
+class MoveGroupForm(forms.Form):
+    parent = GroupChoiceField(queryset=Group.objects.none(), label="New parent group")
+
+    def __init__(self, *args, parents: QuerySet[Group], top_level_allowed: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = parents.select_related("parent")
+        self.fields["parent"].required = not top_level_allowed
+        self.fields["parent"].empty_label = "None: make it a top-level group" if top_level_allowed else None
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=GroupMembership.Role.choices)

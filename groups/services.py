@@ -1,0 +1,255 @@
+"""Every write to groups, their members and their mapping goes through these functions.
+
+Each one owns its transaction. Writes that touch a mapped group lock its organization
+first (then the group), in that order everywhere, so that two admins changing the same
+organization's groups at once cannot both pass a check that only one of them should:
+leave a group with no admin, build a loop into the hierarchy, or miss who is still in
+the organization through another group.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+
+from users import phones
+from users.models import Organization, OrganizationUser, User, UserListPreference
+from users.services import NewUser, RejectedEntry, get_or_create_users
+
+from . import selectors
+from .models import Group, GroupMembership
+
+
+class GroupRuleBroken(Exception):
+    """Raised with a message for the person when a change would break a rule of groups."""
+
+
+@dataclass(frozen=True)
+class OrganizationChange:
+    """Who joined or left an organization as a side effect of a change to its groups."""
+
+    joined: int = 0
+    left: int = 0
+
+
+@dataclass
+class AddMembersResult:
+    added: list[GroupMembership] = field(default_factory=list)
+    rejected: list[RejectedEntry] = field(default_factory=list)
+    joined_organization: int = 0
+
+
+@dataclass(frozen=True)
+class RemovedMember:
+    user: User
+    group: Group
+    left_organization: bool
+
+
+def sync_organization_users(
+    *, organization: Organization, user_ids: selectors.UserIds, changed_by: User | None
+) -> OrganizationChange:
+    """Make ``organization``'s users agree with its mapped groups, for these people.
+
+    Members of its mapped groups who are not its users join it (as not added directly);
+    users who came only through groups and are in none of them any more leave it.
+    Callers hold the organization's lock.
+    """
+    missing = selectors.users_missing_from_organization(organization=organization, user_ids=user_ids)
+    OrganizationUser.objects.bulk_create(
+        [
+            OrganizationUser(organization=organization, user_id=uid, added_directly=False, added_by=changed_by)
+            for uid in missing
+        ],
+        ignore_conflicts=True,
+    )
+    leaving = selectors.org_users_without_other_reason(organization=organization, user_ids=user_ids)
+    leaving_ids = list(leaving.values_list("user_id", flat=True))
+    if leaving_ids:
+        UserListPreference.objects.filter(organization=organization, user_id__in=leaving_ids).delete()
+        OrganizationUser.objects.filter(organization=organization, user_id__in=leaving_ids).delete()
+    return OrganizationChange(joined=len(missing), left=len(leaving_ids))
+
+
+def add_members(*, group: Group, phone_numbers: list[str], added_by: User) -> AddMembersResult:
+    """Add people to ``group`` as members, by phone number.
+
+    As with adding users, each entry is judged on its own: invalid numbers, numbers
+    listed twice and people already in the group come back with the reason. New numbers
+    get an account. When the group is mapped, its new members join the organization.
+    """
+    region = group.organization.default_region if group.organization_id else settings.DEFAULT_PHONE_REGION
+    result = AddMembersResult()
+    accepted: dict[str, str] = {}
+    for entry in phone_numbers:
+        try:
+            e164 = phones.normalize(entry, region=region)
+        except phones.InvalidPhoneNumber as error:
+            result.rejected.append(RejectedEntry(entry, f"This phone number {error}."))
+            continue
+        if e164 in accepted:
+            result.rejected.append(RejectedEntry(entry, f"{phones.display(e164)} is listed more than once."))
+            continue
+        accepted[e164] = entry
+
+    with transaction.atomic():
+        group = _lock(group)
+        users = get_or_create_users({e164: NewUser(phone_number=e164) for e164 in accepted})
+        already_in = set(
+            GroupMembership.objects.filter(group=group, user__in=users.values()).values_list(
+                "user__phone_number", flat=True
+            )
+        )
+        memberships = []
+        for e164, entry in accepted.items():
+            if e164 in already_in:
+                result.rejected.append(RejectedEntry(entry, f"{phones.display(e164)} is already in {group}."))
+                continue
+            memberships.append(GroupMembership(group=group, user=users[e164], role=GroupMembership.Role.MEMBER))
+        result.added = GroupMembership.objects.bulk_create(memberships)
+        if group.organization_id and result.added:
+            change = sync_organization_users(
+                organization=group.organization, user_ids=[m.user_id for m in result.added], changed_by=added_by
+            )
+            result.joined_organization = change.joined
+    return result
+
+
+def remove_member(*, membership: GroupMembership, removed_by: User) -> RemovedMember:
+    """Take a person out of a group; they leave its organization if that was their only reason to be there."""
+    with transaction.atomic():
+        group = _lock(membership.group)
+        membership = _current(membership, group)
+        if membership.role == GroupMembership.Role.ADMIN and not selectors.other_admins(membership).exists():
+            raise GroupRuleBroken(
+                f"{membership.user} is the only admin of {group}, and a group keeps at least one admin. "
+                "Make someone else an admin first."
+            )
+        membership.delete()
+        left = False
+        if group.organization_id:
+            change = sync_organization_users(
+                organization=group.organization, user_ids=[membership.user_id], changed_by=removed_by
+            )
+            left = bool(change.left)
+    return RemovedMember(user=membership.user, group=group, left_organization=left)
+
+
+def set_member_role(*, membership: GroupMembership, role: str, changed_by: User) -> GroupMembership:
+    """Make a member an admin of their group, or revoke it (never from the last admin)."""
+    role = GroupMembership.Role(role)
+    with transaction.atomic():
+        group = _lock(membership.group)
+        membership = _current(membership, group)
+        if (
+            membership.role == GroupMembership.Role.ADMIN
+            and role == GroupMembership.Role.MEMBER
+            and not selectors.other_admins(membership).exists()
+        ):
+            raise GroupRuleBroken(
+                f"{membership.user} is the only admin of {group}, and a group keeps at least one admin. "
+                "Make someone else an admin first."
+            )
+        if membership.role != role:
+            membership.role = role
+            membership.save(update_fields=["role"])
+    return membership
+
+
+def create_group(
+    *, organization: Organization, name: str, parent: Group | None, admin_phone_number: str, created_by: User
+) -> Group:
+    """Create a group mapped to ``organization`` (a subgroup when ``parent`` is given) with its first admin."""
+    name = name.strip()
+    if not name:
+        raise GroupRuleBroken("A group needs a name.")
+    try:
+        e164 = phones.normalize(admin_phone_number, region=organization.default_region)
+    except phones.InvalidPhoneNumber as error:
+        raise GroupRuleBroken(f"The admin's phone number {error}.") from None
+    with transaction.atomic():
+        organization = Organization.objects.select_for_update().get(pk=organization.pk)
+        parent = _fresh(parent)
+        if parent is not None and parent.organization_id != organization.pk:
+            raise GroupRuleBroken(f"{parent} is not a group of {organization}.")
+        group = Group.objects.create(name=name, parent=parent, organization=organization)
+        admin = get_or_create_users({e164: NewUser(phone_number=e164)})[e164]
+        GroupMembership.objects.create(group=group, user=admin, role=GroupMembership.Role.ADMIN)
+        sync_organization_users(organization=organization, user_ids=[admin.pk], changed_by=created_by)
+    return group
+
+
+def move_group(*, group: Group, parent: Group | None, moved_by: User) -> Group:
+    """Put ``group`` under ``parent`` (or at the top), refusing to make it its own ancestor."""
+    with transaction.atomic():
+        group = _lock(group)
+        parent = _fresh(parent)
+        if parent is not None:
+            if parent.organization_id != group.organization_id:
+                raise GroupRuleBroken(f"{parent} is not a group of {group.organization}.")
+            if parent.pk == group.pk:
+                raise GroupRuleBroken(f"{group} cannot be its own parent.")
+            if group.pk in selectors.ancestor_ids(parent):
+                raise GroupRuleBroken(
+                    f"{group} cannot go under {parent}: {parent} is inside {group}, so the hierarchy would loop."
+                )
+        group.parent = parent
+        group.save(update_fields=["parent"])
+    return group
+
+
+def map_group(*, group: Group, organization: Organization, mapped_by: User) -> OrganizationChange:
+    """Map a group that is mapped nowhere to ``organization``: its members become its users."""
+    with transaction.atomic():
+        organization = Organization.objects.select_for_update().get(pk=organization.pk)
+        group = Group.objects.select_for_update().get(pk=group.pk)
+        if group.organization_id == organization.pk:
+            raise GroupRuleBroken(f"{group} is already mapped to {organization}.")
+        if group.organization_id is not None:
+            raise GroupRuleBroken(f"{group} is mapped to another organization; it must be unmapped there first.")
+        group.organization = organization
+        group.save(update_fields=["organization"])
+        return sync_organization_users(
+            organization=organization, user_ids=selectors.member_ids(group), changed_by=mapped_by
+        )
+
+
+def unmap_group(*, group: Group, unmapped_by: User) -> OrganizationChange:
+    """Unmap a group: members with no other reason to be in the organization leave it."""
+    with transaction.atomic():
+        group = _lock(group)
+        organization = group.organization
+        if organization is None:
+            raise GroupRuleBroken(f"{group} is not mapped to any organization.")
+        group.organization = None
+        group.save(update_fields=["organization"])
+        return sync_organization_users(
+            organization=organization, user_ids=selectors.member_ids(group), changed_by=unmapped_by
+        )
+
+
+def _lock(group: Group) -> Group:
+    """Lock the group's organization (when mapped), then the group; return it fresh."""
+    organization_id = group.organization_id
+    while True:
+        organization = Organization.objects.select_for_update().get(pk=organization_id) if organization_id else None
+        locked = Group.objects.select_for_update().get(pk=group.pk)
+        if locked.organization_id == organization_id:
+            locked.organization = organization
+            return locked
+        # Mapped or unmapped meanwhile: lock the organization it has now.
+        organization_id = locked.organization_id
+
+
+def _current(membership: GroupMembership, group: Group) -> GroupMembership:
+    """The membership as it is now, under the group's lock (another admin may have just removed it)."""
+    current = GroupMembership.objects.select_related("user").filter(pk=membership.pk).first()
+    if current is None:
+        raise GroupRuleBroken(f"{membership.user} is no longer in {group}.")
+    current.group = group
+    return current
+
+
+def _fresh(group: Group | None) -> Group | None:
+    """Re-read a group named by the caller: it may have been unmapped since the form was filled."""
+    return None if group is None else Group.objects.get(pk=group.pk)

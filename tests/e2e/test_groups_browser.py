@@ -1,0 +1,68 @@
+"""A group admin manages the members of their group, and only of their group, in a real browser."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+from groups.models import Group
+from users.management.commands.seed_demo import DEMO_PASSWORD
+from users.models import OrganizationUser
+
+from .test_users_browser import log_in
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+RAVI = "+91 90000 00002"  # group admin of Field Staff / North in the demo data
+
+pytestmark = pytest.mark.browser
+
+
+def test_group_admin_adds_and_removes_a_member_of_their_group_and_is_refused_on_another(page: Page):
+    call_command("seed_demo", users=40)
+    south = Group.objects.get(name="Field Staff / South")
+
+    # Ravi is in one organization and lands on the groups he administers.
+    log_in(page, RAVI, DEMO_PASSWORD)
+    expect(page.get_by_role("heading", name="Groups", exact=True)).to_be_visible()
+    groups_table = page.get_by_role("table")
+    expect(groups_table.get_by_role("row")).to_have_count(2)  # the heading row and North
+    page.get_by_role("link", name="Field Staff / North", exact=True).click()
+
+    # Add two people by a comma-separated list; one of them is new to Contoso Health.
+    expect(page.get_by_role("heading", name="Field Staff / North")).to_be_visible()
+    page.get_by_role("button", name="Add members").click()
+    page.get_by_label("Phone numbers").fill("+91 98123 45678, 0091 98123 45679")
+    page.get_by_role("button", name="Add members").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Added 2 members to Field Staff / North. 2 people joined Contoso Health."
+    )
+    members = page.get_by_role("table")
+    expect(members.get_by_role("link", name="+91 98123 45678")).to_be_visible()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "group-page.png", full_page=True)
+
+    # Remove one: the confirmation says they leave the organization too.
+    page.get_by_role("button", name="Remove +91 98123 45678").click()
+    expect(page.get_by_role("heading", name="Remove +91 98123 45678 from Field Staff / North?")).to_be_visible()
+    expect(page.get_by_text("they also leave Contoso Health")).to_be_visible()
+    page.get_by_role("button", name="Remove from group").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Removed +91 98123 45678 from Field Staff / North. They are no longer in Contoso Health."
+    )
+    expect(members.get_by_role("link", name="+91 98123 45678")).to_have_count(0)
+    expect(members.get_by_role("link", name="+91 98123 45679")).to_be_visible()
+
+    # Another group: in the hierarchy, but not his to open, let alone manage.
+    page.get_by_role("link", name="Groups", exact=True).first.click()
+    page.get_by_role("link", name="Hierarchy").click()
+    tree = page.get_by_role("tree", name="Group hierarchy")
+    expect(tree.get_by_role("treeitem").filter(has_text="Field Staff / South")).to_be_visible()
+    expect(tree.get_by_role("link", name="Field Staff / South")).to_have_count(0)
+    page.goto(f"/o/contoso/groups/{south.pk}/members/add/")
+    expect(page.get_by_role("heading", name="You cannot do this")).to_be_visible()
+    expect(page.get_by_text("Your role in this group does not allow this.")).to_be_visible()
+
+    assert not OrganizationUser.objects.filter(user__phone_number="+919812345678").exists()
+    assert OrganizationUser.objects.get(user__phone_number="+919812345679").added_directly is False
+    assert not south.memberships.filter(user__phone_number__in=["+919812345678", "+919812345679"]).exists()

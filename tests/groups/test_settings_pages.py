@@ -1,0 +1,187 @@
+"""Settings: mapping and unmapping groups, and creating groups and subgroups."""
+
+import pytest
+from django.urls import reverse
+
+from groups.models import Group, GroupMembership
+from users.models import OrganizationUser
+
+from ..factories import GroupFactory, GroupMembershipFactory, UserFactory
+from .test_group_pages import snapshot
+
+
+def url(name, organization, **kwargs):
+    return reverse(name, kwargs={"org_slug": organization.slug, **kwargs})
+
+
+@pytest.fixture
+def volunteers(org_admin):
+    """A group mapped nowhere, admined by the org admin, with two people in no organization."""
+    group = GroupFactory(organization=None, name="Volunteers")
+    GroupMembershipFactory(group=group, user=org_admin, role=GroupMembership.Role.ADMIN)
+    for name in ("Vikram Volunteer", "Vera Volunteer"):
+        GroupMembershipFactory(group=group, user=UserFactory(name=name))
+    return group
+
+
+def test_settings_lists_mapped_groups_and_the_unmapped_ones_the_admin_may_map(
+    client_for, organization, other_organization, org_admin, admin_group, volunteers
+):
+    GroupFactory(organization=None, name="Somebody Else's")
+    GroupFactory(organization=other_organization, name="Fabrikam Crew")
+    response = client_for(org_admin).get(url("settings:groups", organization))
+    assert [g.name for g in response.context["mapped"]] == ["Sales North"]
+    assert [g.name for g in response.context["unmapped"]] == ["Volunteers"]
+    content = response.content.decode()
+    assert "Somebody Else" not in content and "Fabrikam Crew" not in content
+
+
+def test_a_group_admin_sees_only_their_own_groups_on_settings(client_for, organization, group_admin, admin_group):
+    GroupFactory(organization=organization, name="Sales South")
+    response = client_for(group_admin).get(url("settings:groups", organization))
+    assert [g.name for g in response.context["mapped"]] == ["Sales North"]
+    assert "You can map and unmap the groups you admin." in response.content.decode()
+
+
+def test_mapping_a_group_brings_its_members_into_the_organization(client_for, organization, org_admin, volunteers):
+    response = client_for(org_admin).post(url("settings:map_group", organization, group_id=volunteers.pk), follow=True)
+
+    assert "Mapped Volunteers to Contoso: 2 people joined the organization." in response.content.decode()
+    volunteers.refresh_from_db()
+    assert volunteers.organization == organization
+    joined = OrganizationUser.objects.filter(organization=organization, added_directly=False)
+    assert sorted(joined.values_list("user__name", flat=True)) == ["Vera Volunteer", "Vikram Volunteer"]
+
+
+def test_mapping_needs_a_post(client_for, organization, org_admin, volunteers):
+    assert client_for(org_admin).get(url("settings:map_group", organization, group_id=volunteers.pk)).status_code == 405
+
+
+def test_unmapping_asks_first_saying_how_many_people_leave(client_for, organization, org_admin, volunteers):
+    client = client_for(org_admin)
+    client.post(url("settings:map_group", organization, group_id=volunteers.pk))
+
+    confirm = client.get(url("settings:unmap_group", organization, group_id=volunteers.pk)).content.decode()
+
+    assert "Unmap Volunteers from Contoso?" in confirm
+    assert "2 users will leave Contoso" in confirm
+    assert "Vera Volunteer" in confirm and "Vikram Volunteer" in confirm
+    assert "This includes you." not in confirm
+    assert OrganizationUser.objects.filter(organization=organization).count() == 3
+
+    response = client.post(url("settings:unmap_group", organization, group_id=volunteers.pk), follow=True)
+
+    assert "Unmapped Volunteers from Contoso: 2 people left the organization." in response.content.decode()
+    assert list(OrganizationUser.objects.filter(organization=organization).values_list("user", flat=True)) == [
+        org_admin.pk
+    ]
+    volunteers.refresh_from_db()
+    assert volunteers.organization is None and volunteers.memberships.count() == 3
+    # Back on Settings, where it can be mapped again.
+    assert [g.name for g in response.context["unmapped"]] == ["Volunteers"]
+
+
+def test_unmapping_a_group_of_people_added_directly_says_no_one_leaves(
+    client_for, organization, org_admin, member, admin_group
+):
+    confirm = client_for(org_admin).get(url("settings:unmap_group", organization, group_id=admin_group.pk))
+    assert "No one leaves Contoso" in confirm.content.decode()
+
+
+def test_a_group_admin_who_unmaps_their_only_group_is_told_they_leave_and_loses_settings(
+    client_for, organization, admin_group
+):
+    ravi = UserFactory(name="Ravi Groupadmin")
+    client = client_for(ravi)
+    GroupMembershipFactory(group=admin_group, user=ravi, role=GroupMembership.Role.ADMIN)
+    OrganizationUser.objects.create(organization=organization, user=ravi, added_directly=False)
+
+    confirm = client.get(url("settings:unmap_group", organization, group_id=admin_group.pk)).content.decode()
+    assert "1 user will leave Contoso" in confirm and "This includes you." in confirm
+
+    response = client.post(url("settings:unmap_group", organization, group_id=admin_group.pk), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("organization_picker")
+    assert "Unmapped Sales North from Contoso: 1 person left the organization." in response.content.decode()
+
+
+def test_nobody_maps_a_group_mapped_to_another_organization(
+    client_for, organization, other_organization, superuser, org_admin
+):
+    theirs = GroupFactory(organization=other_organization)
+    GroupMembershipFactory(group=theirs, user=org_admin, role=GroupMembership.Role.ADMIN)
+    for person in (org_admin, superuser):
+        response = client_for(person).post(url("settings:map_group", organization, group_id=theirs.pk))
+        assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.organization == other_organization
+
+
+# Creating groups
+
+
+def test_org_admin_creates_a_top_level_group_admined_by_someone_new(client_for, organization, org_admin):
+    response = client_for(org_admin).post(
+        url("settings:create_group", organization),
+        {"name": "Drivers", "parent": "", "admin_phone_number": "098123 45678"},
+        follow=True,
+    )
+
+    assert "Created group Drivers." in response.content.decode()
+    group = Group.objects.get(name="Drivers")
+    assert (group.organization, group.parent) == (organization, None)
+    admin = group.memberships.get()
+    assert (admin.user.phone_number, admin.role) == ("+919812345678", "admin")
+    assert OrganizationUser.objects.filter(organization=organization, user=admin.user, added_directly=False).exists()
+
+
+def test_the_create_form_offers_the_admin_themselves_and_the_parent_asked_for(
+    client_for, organization, org_admin, admin_group
+):
+    response = client_for(org_admin).get(url("settings:create_group", organization) + f"?parent={admin_group.pk}")
+    form = response.context["form"]
+    assert form["admin_phone_number"].value() == org_admin.phone_display
+    assert str(form["parent"].value()) == str(admin_group.pk)
+    assert "None: a top-level group" in response.content.decode()
+
+
+def test_group_admin_creates_a_subgroup_of_their_group_and_admins_it(
+    client_for, organization, group_admin, admin_group
+):
+    response = client_for(group_admin).post(
+        url("settings:create_group", organization),
+        {"name": "Retail", "parent": admin_group.pk, "admin_phone_number": group_admin.phone_number},
+        follow=True,
+    )
+    group = Group.objects.get(name="Retail")
+    assert group.parent == admin_group
+    assert response.redirect_chain[-1][0] == url("groups:detail", organization, group_id=group.pk)
+    assert "Add members" in response.content.decode()
+
+
+def test_group_admin_cannot_create_a_top_level_group(client_for, organization, group_admin, admin_group):
+    before = snapshot()
+    response = client_for(group_admin).post(
+        url("settings:create_group", organization),
+        {"name": "Mine", "parent": "", "admin_phone_number": group_admin.phone_number},
+    )
+    content = response.content.decode()
+    assert "This field is required." in content
+    assert "None: a top-level group" not in content
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"name": "  ", "admin_phone_number": "+91 98123 45678"}, "A group needs a name."),
+        ({"name": "Drivers", "admin_phone_number": "+91 98"}, "This phone number is too short."),
+        ({"name": "Drivers", "admin_phone_number": ""}, "This field is required."),
+    ],
+)
+def test_bad_input_for_a_new_group_is_shown_and_nothing_is_created(client_for, organization, org_admin, data, message):
+    before = snapshot()
+    response = client_for(org_admin).post(url("settings:create_group", organization), {"parent": "", **data})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert snapshot() == before
