@@ -12,11 +12,16 @@ class AttributeDefinitionForm(forms.Form):
     suggestion = forms.ChoiceField(
         required=False,
         label="Pick",
+        widget=forms.Select(attrs={"aria-label": "Suggested attribute"}),
         choices=[("", "Custom attribute")] + [(s.key, s.name) for s in SUGGESTIONS],
     )
-    name = forms.CharField(required=False, max_length=100, widget=forms.TextInput(attrs={"placeholder": "Name"}))
-    value_type = forms.ChoiceField(label="Type", choices=types.CHOICES, initial="string")
-    mandatory = forms.BooleanField(required=False)
+    name = forms.CharField(
+        required=False, max_length=100, widget=forms.TextInput(attrs={"placeholder": "Name", "aria-label": "Name"})
+    )
+    value_type = forms.ChoiceField(
+        label="Type", choices=types.CHOICES, initial="string", widget=forms.Select(attrs={"aria-label": "Type"})
+    )
+    mandatory = forms.BooleanField(required=False, widget=forms.CheckboxInput(attrs={"aria-label": "Mandatory"}))
 
     def clean(self):
         data = super().clean()
@@ -127,11 +132,13 @@ class AttributeValuesForm(forms.Form):
             return forms.ChoiceField(choices=[("", "—"), ("yes", "Yes"), ("no", "No")], **common)
         if definition.value_type == "string":
             return forms.CharField(max_length=types.string.MAX_LENGTH, strip=True, **common)
-        hints = {"number": "e.g. 1234.5 or 1.234,5", "datetime": "e.g. 31/03/2024 or 2024-03-31 09:30"}
-        attrs = {"placeholder": hints[definition.value_type]}
-        if definition.value_type == "number":
-            attrs["inputmode"] = "decimal"
-        return forms.CharField(widget=forms.TextInput(attrs=attrs), **common)
+        # Help text rather than a placeholder: it stays visible while typing, when a mistake shows.
+        hints = {
+            "number": "A number, e.g. 1234.5 or 1.234,5",
+            "datetime": "A date, e.g. 31/03/2024 or 2024-03-31 09:30",
+        }
+        attrs = {"inputmode": "decimal"} if definition.value_type == "number" else {}
+        return forms.CharField(widget=forms.TextInput(attrs=attrs), help_text=hints[definition.value_type], **common)
 
     def clean(self):
         data = super().clean()

@@ -44,7 +44,7 @@ def upload(request: HttpRequest, viewer: Viewer):
 
 @organization_view(Action.IMPORT_USERS)
 def history(request: HttpRequest, viewer: Viewer):
-    jobs = ImportJob.objects.filter(organization=viewer.organization).select_related("uploaded_by")
+    jobs = ImportJob.objects.filter(organization=viewer.organization).select_related("uploaded_by", "organization")
     page = Paginator(jobs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"viewer": viewer, "page": page, "any_processing": any(job.is_processing for job in page)}
     template = "imports/_history_table.html" if request.htmx else "imports/history.html"

@@ -30,7 +30,7 @@ class AddUserForm(forms.Form):
         self.organization = organization
         self.fields[
             "phone_number"
-        ].help_text = f"Numbers without a country code are read as {organization.default_region} numbers."
+        ].help_text = f"Numbers without a country code are read as {organization.region_label} numbers."
 
     def clean_phone_number(self):
         raw = self.cleaned_data["phone_number"]

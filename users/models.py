@@ -28,6 +28,11 @@ class Organization(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def region_label(self) -> str:
+        """ "IN (+91)": the region national phone numbers are read in."""
+        return phones.region_label(self.default_region)
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True

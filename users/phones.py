@@ -88,3 +88,7 @@ def search_fragments(query: str) -> list[str]:
         elif digits.startswith("0"):
             fragments.add(digits[1:])
     return sorted(f for f in fragments if f)
+
+
+def region_label(region: str) -> str:
+    return f"{region} (+{phonenumbers.country_code_for_region(region)})"
