@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-postgres lint system-packages redis-server chromium clean
+.PHONY: run test test-postgres lint bench redis-server chromium clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,3 +36,11 @@ chromium:
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+# Import benchmark (several minutes; not part of `make test`). BENCH_QUICK=1 for small sizes.
+.venv/.bench-installed: $(VENV)/.installed requirements-bench.txt
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench: .venv/.bench-installed redis-server
+	$(PY) -m benchmarks.run

@@ -1,0 +1,128 @@
+"""`make bench`: import rates and worker memory against the bare floor and django-import-export.
+
+Writes the figures to var/bench.json (other keys there are kept). BENCH_QUICK=1 runs
+small sizes only, to check that the benchmark itself works.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import psycopg
+import redis
+
+from kaizala_portal import localservices
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "var" / "bench"
+FILES = WORK / "files"
+POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+K = 1000
+SQLITE_SIZES = [1 * K, 5 * K] if QUICK else [10 * K, 100 * K]
+POSTGRES_SIZES = [1 * K, 5 * K, 20 * K] if QUICK else [10 * K, 100 * K, 1000 * K]
+
+
+def run_json(args: list[str], env: dict) -> dict:
+    output = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True, text=True
+    )
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def fresh_postgres(name: str) -> str:
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{POSTGRES}/{name}"
+
+
+def drop_postgres(name: str) -> None:
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def fresh_sqlite(name: str) -> str:
+    for suffix in ("", "-wal", "-shm"):
+        (WORK / f"{name}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{WORK / name}"
+
+
+def main() -> None:
+    WORK.mkdir(parents=True, exist_ok=True)
+    own_redis = None if localservices.redis_answers(REDIS_URL) else localservices.start_redis(REDIS_URL)
+    prefix = f"kaizala-bench-{uuid.uuid4().hex[:8]}:"
+    env = {"REDIS_URL": REDIS_URL, "CELERY_KEY_PREFIX": prefix, "PRIVATE_STORAGE_ROOT": str(WORK / "storage")}
+    try:
+        print("Importing through a real worker on SQLite:", SQLITE_SIZES, flush=True)
+        sqlite = run_json(
+            ["-m", "benchmarks.import_run", *map(str, SQLITE_SIZES)],
+            {**env, "DATABASE_URL": fresh_sqlite("bench.sqlite3")},
+        )
+        print("Importing through a real worker on PostgreSQL:", POSTGRES_SIZES, flush=True)
+        postgres = run_json(
+            ["-m", "benchmarks.import_run", *map(str, POSTGRES_SIZES)],
+            {**env, "DATABASE_URL": fresh_postgres("kaizala_bench")},
+        )
+        mid = SQLITE_SIZES[1]
+        floor_file = FILES / f"users-{mid}-{SQLITE_SIZES[0]}.csv"
+        print("The bare floor (csv + phonenumbers + bulk upsert into PostgreSQL):", mid, flush=True)
+        floor = run_json(["-m", "benchmarks.floor", str(floor_file), fresh_postgres("kaizala_bench_floor")], env)
+        print("The peer (django-import-export import_data, bulk):", SQLITE_SIZES[0], flush=True)
+        peer_file = FILES / f"users-{SQLITE_SIZES[0]}-0.csv"
+        peer = run_json(
+            ["-m", "benchmarks.peer", str(peer_file)], {**env, "DATABASE_URL": fresh_sqlite("peer.sqlite3")}
+        )
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+        if own_redis:
+            own_redis.terminate()
+        for name in ("kaizala_bench", "kaizala_bench_floor"):
+            drop_postgres(name)
+        shutil.rmtree(WORK / "storage", ignore_errors=True)
+
+    big = POSTGRES_SIZES[-1]
+    figures = {
+        "import_sqlite_100k_rps": round(sqlite[str(mid)]["rows_per_second"]),
+        "import_postgres_100k_rps": round(postgres[str(mid)]["rows_per_second"]),
+        "import_postgres_1m_rps": round(postgres[str(big)]["rows_per_second"]),
+        "import_floor_100k_rps": round(floor["rows_per_second"]),
+        "import_peer_10k_rps": round(peer["rows_per_second"]),
+        "import_peak_rss_100k_mb": round(postgres[str(mid)]["peak_rss_mb"], 1),
+        "import_peak_rss_1m_mb": round(postgres[str(big)]["peak_rss_mb"], 1),
+        "import_sqlite_10k_rps": round(sqlite[str(SQLITE_SIZES[0])]["rows_per_second"]),
+        "import_postgres_10k_rps": round(postgres[str(POSTGRES_SIZES[0])]["rows_per_second"]),
+        "import_sqlite_peak_rss_100k_mb": round(sqlite[str(mid)]["peak_rss_mb"], 1),
+    }
+    if QUICK:
+        figures = {f"quick_{key}": value for key, value in figures.items()}
+    report(figures, quick=QUICK)
+    path = ROOT / "var" / "bench.json"
+    existing = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps({**existing, **figures}, indent=2, sort_keys=True) + "\n")
+    print(f"\nWritten to {path.relative_to(ROOT)}")
+
+
+def report(figures: dict, *, quick: bool) -> None:
+    p = "quick_" if quick else ""
+    floor, peer = figures[f"{p}import_floor_100k_rps"], figures[f"{p}import_peer_10k_rps"]
+    print("\nImport benchmark" + (" (quick sizes)" if quick else ""))
+    print(f"{'measure':40} {'value':>12} {'/ floor':>9} {'/ peer':>9}")
+    for key, value in figures.items():
+        if key.endswith("_rps"):
+            print(f"{key:40} {value:>10,} r/s {value / floor:>8.2f}x {value / peer:>8.1f}x")
+        else:
+            print(f"{key:40} {value:>10} MB")
+    print("Targets: end-to-end >= 0.5x the floor, >= 10x the peer; peak worker memory flat and under 300 MB.")
+
+
+if __name__ == "__main__":
+    main()
