@@ -1,7 +1,6 @@
 """An organization admin adds attributes, fills them in, shows them as columns and filters by them."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -10,21 +9,9 @@ from attributes.models import AttributeDefinition
 from tests.factories import PASSWORD, AttributeDefinitionFactory, OrganizationFactory, OrganizationUserFactory
 from users.models import OrganizationUser
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from .pages import log_in, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page: Page, phone: str, password: str) -> None:
-    page.goto("/account/login/")
-    page.get_by_label("Phone number").fill(phone)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-
-
-def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / name, full_page=True)
 
 
 def detail(page: Page, term: str) -> Locator:

@@ -1,7 +1,5 @@
 """A group admin manages the members of their group, and only of their group, in a real browser."""
 
-from pathlib import Path
-
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
@@ -10,9 +8,8 @@ from groups.models import Group
 from users.management.commands.seed_demo import DEMO_PASSWORD
 from users.models import OrganizationUser
 
-from .test_users_browser import log_in
+from .pages import log_in, screenshot
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 RAVI = "+91 90000 00002"  # group admin of Field Staff / North in the demo data
 
 pytestmark = pytest.mark.browser
@@ -39,8 +36,7 @@ def test_group_admin_adds_and_removes_a_member_of_their_group_and_is_refused_on_
     )
     members = page.get_by_role("table")
     expect(members.get_by_role("link", name="+91 98123 45678")).to_be_visible()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / "group-page.png", full_page=True)
+    screenshot(page, "group-page.png")
 
     # Remove one: the confirmation says they leave the organization too.
     page.get_by_role("button", name="Remove +91 98123 45678").click()

@@ -17,7 +17,8 @@ from tests.celery_support import running_worker
 from tests.factories import PASSWORD, AttributeDefinitionFactory, OrganizationFactory, OrganizationUserFactory
 from users.models import OrganizationUser, User
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from .pages import log_in, screenshot
+
 HEADER = ["Name", "Phone Number", "Employee ID (mandatory)", "Grade"]
 # Starting a worker and importing take seconds on a slow machine; the page polls every 2 s.
 IMPORT_TIMEOUT_MS = 45_000
@@ -40,18 +41,6 @@ IMPORTED = {  # phone number: (name, Employee ID, Grade)
     "+919700000002": ("Arjun Mehta", "E-102", 12),
     "+919700000003": ("Divya Nair", "E-103", 4.5),
 }
-
-
-def log_in(page: Page, phone: str, password: str) -> None:
-    page.goto("/account/login/")
-    page.get_by_label("Phone number").fill(phone)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-
-
-def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / name, full_page=True)
 
 
 def read_csv(download: Download) -> tuple[bytes, list[list[str]]]:

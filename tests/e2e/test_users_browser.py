@@ -1,7 +1,6 @@
 """An organization admin manages the Users list in a real browser."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -10,17 +9,11 @@ from playwright.sync_api import Page, expect
 from users.management.commands.seed_demo import DEMO_PASSWORD
 from users.models import OrganizationUser, User
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from .pages import log_in, screenshot
+
 MEERA = "+919000000003"  # Meera Member of the demo data, in group Field Staff / North
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page: Page, phone: str, password: str) -> None:
-    page.goto("/account/login/")
-    page.get_by_label("Phone number").fill(phone)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def search(page: Page, text: str) -> None:
@@ -67,8 +60,7 @@ def test_org_admin_searches_picks_columns_and_deletes_a_user(page: Page):
     expect(results).to_contain_text("1–1 of 1 user matching “Meera”")
     expect(results.get_by_role("cell", name="Member", exact=True)).to_be_visible()  # Role
     expect(results.get_by_role("cell", name="Field Staff / North", exact=True)).to_be_visible()  # Groups
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / "users-page.png", full_page=True)
+    screenshot(page, "users-page.png")
 
     # Open Meera by her phone number and delete her.
     results.get_by_role("link", name="+91 90000 00003").click()
