@@ -22,14 +22,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from attributes import types
 from attributes.models import AttributeDefinition
 from attributes.selectors import definitions_of, parse_context
-from users import phones
 from users.models import Organization, OrganizationUser, User
 
 from . import bulk
 from .models import ImportJob, ImportRowError
+from .parsing import AttributeColumn, ParsedRow, PreparedBatch, RowError, RowParser, duplicate_error
 from .reader import UnreadableFile, normalise_header, open_sheet, sniff_header
 
 logger = logging.getLogger(__name__)
@@ -124,13 +123,24 @@ def create_import_job(
 # The job --------------------------------------------------------------------------------
 
 
-@dataclass
-class ParsedRow:
-    number: int
-    phone_number: str
-    name: str
-    values: dict
-    cells: list[str]
+def row_parser(organization: Organization, header: list[str]) -> RowParser:
+    """How to read this file's rows for this organization (raises UnreadableFile on missing columns)."""
+    definitions = definitions_of(organization)
+    missing_columns(header, definitions)
+    by_name = {normalise_header(d.name): d for d in definitions}
+    return RowParser(
+        name_index=header.index(NAME),
+        phone_index=header.index(PHONE),
+        region=organization.default_region,
+        date_order=parse_context(organization).date_order,
+        columns=tuple(
+            AttributeColumn(index=i, key=by_name[h].key, name=by_name[h].name, value_type=by_name[h].value_type)
+            for i, h in enumerate(header)
+            if h in by_name
+        ),
+        mandatory=tuple((d.key, d.name) for d in definitions if d.mandatory),
+        example=tuple(template_example(definitions)),
+    )
 
 
 @dataclass
@@ -138,69 +148,7 @@ class BatchOutcome:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[ImportRowError] = field(default_factory=list)
-
-
-class RowReader:
-    """Turns a file's rows into parsed rows or row errors, in the organization's terms."""
-
-    def __init__(self, job: ImportJob, header: list[str]):
-        self.job = job
-        self.organization = job.organization
-        self.definitions = definitions_of(self.organization)
-        self.context = parse_context(self.organization)
-        missing_columns(header, self.definitions)
-        self.name_index, self.phone_index = header.index(NAME), header.index(PHONE)
-        by_name = {normalise_header(d.name): d for d in self.definitions}
-        self.attribute_columns = [(i, by_name[h]) for i, h in enumerate(header) if h in by_name]
-        self.mandatory = [d for d in self.definitions if d.mandatory]
-        self.example = template_example(self.definitions)
-
-    def is_skipped(self, cells: list[str]) -> bool:
-        """Blank rows, and the template's example row left as it was."""
-        stripped = [c.strip() for c in cells]
-        return not any(stripped) or stripped[: len(self.example)] == self.example
-
-    def parse(self, number: int, cells: list[str]) -> ParsedRow | ImportRowError:
-        def cell(index: int) -> str:
-            return cells[index].strip() if index < len(cells) else ""
-
-        def error(column: str, reason: str) -> ImportRowError:
-            return ImportRowError(job=self.job, row_number=number, column=column, reason=reason, values=cells)
-
-        raw_phone = cell(self.phone_index)
-        if not raw_phone:
-            return error("Phone Number", "The phone number is missing.")
-        try:
-            e164 = phones.normalize(raw_phone, region=self.organization.default_region)
-        except phones.InvalidPhoneNumber as problem:
-            return error("Phone Number", f"“{raw_phone}” {problem}.")
-        values = {}
-        for index, definition in self.attribute_columns:
-            try:
-                value = types.parse(definition.value_type, cell(index), context=self.context)
-            except types.InvalidValue as problem:
-                return error(definition.name, f"“{cell(index)}” {problem}.")
-            if value is not None:
-                values[definition.key] = value
-        return ParsedRow(number=number, phone_number=e164, name=cell(self.name_index), values=values, cells=cells)
-
-    def new_user_errors(self, row: ParsedRow) -> ImportRowError | None:
-        """What a row that adds a person to the organization must have beyond a valid number."""
-        if not row.name:
-            return ImportRowError(
-                job=self.job, row_number=row.number, column="Name", reason="The name is missing.", values=row.cells
-            )
-        missing = [d.name for d in self.mandatory if d.key not in row.values]
-        if missing:
-            return ImportRowError(
-                job=self.job,
-                row_number=row.number,
-                column=missing[0],
-                reason=f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} mandatory for new users.",
-                values=row.cells,
-            )
-        return None
+    errors: list[RowError] = field(default_factory=list)
 
 
 def run_import(*, job_id: int, run_id: str) -> None:
@@ -243,7 +191,7 @@ def _claim(job_id: int, run_id: str) -> ImportJob | None:
 def _process(job: ImportJob, run_id: str) -> None:
     path = Path(job.file.path)
     with open_sheet(path, job.file_format) as sheet:
-        reader = RowReader(job, sheet.header)
+        parser = row_parser(job.organization, sheet.header)
         if job.total_rows is None:
             _save_progress(job, run_id, header=sheet.raw_header)
         rows = sheet.rows
@@ -253,7 +201,7 @@ def _process(job: ImportJob, run_id: str) -> None:
             job.total_rows = job.rows_done + _count_rest(path, job)
             _save_progress(job, run_id, total_rows=job.total_rows)
         while batch := list(itertools.islice(rows, settings.IMPORT_BATCH_SIZE)):
-            _import_batch(job, run_id, reader, batch)
+            _import_batch(job, run_id, parser, parser.prepare(batch))
     imported = job.created_count + job.updated_count + job.unchanged_count
     if imported == 0 and job.rejected_count:
         _finish(job, run_id, failure=f"All {job.rejected_count} rows were rejected: see the error log.")
@@ -268,25 +216,17 @@ def _count_rest(path: Path, job: ImportJob) -> int:
         return sum(1 for _ in sheet.rows) - job.rows_done
 
 
-def _import_batch(job: ImportJob, run_id: str, reader: RowReader, batch: list[tuple[int, list[str]]]) -> None:
-    outcome = BatchOutcome()
-    parsed: dict[str, ParsedRow] = {}
-    for number, cells in batch:
-        if reader.is_skipped(cells):
-            continue
-        result = reader.parse(number, cells)
-        if isinstance(result, ParsedRow) and result.phone_number in parsed:
-            result = duplicate_error(job, result, parsed[result.phone_number].number)
-        if isinstance(result, ImportRowError):
-            outcome.errors.append(result)
-        else:
-            parsed[result.phone_number] = result
-
+def _import_batch(job: ImportJob, run_id: str, parser: RowParser, prepared: PreparedBatch) -> None:
+    """Write a prepared batch and the job's progress in one transaction."""
+    outcome = BatchOutcome(errors=list(prepared.errors))
     with transaction.atomic():
         _hold_claim(job, run_id)
-        _upsert(job, reader, parsed, outcome)
-        ImportRowError.objects.bulk_create(outcome.errors)
-        job.rows_done += len(batch)
+        _upsert(job, parser, prepared.parsed, outcome)
+        ImportRowError.objects.bulk_create(
+            ImportRowError(job=job, row_number=e.number, column=e.column, reason=e.reason, values=e.values)
+            for e in outcome.errors
+        )
+        job.rows_done += prepared.size
         job.created_count += outcome.created
         job.updated_count += outcome.updated
         job.unchanged_count += outcome.unchanged
@@ -304,18 +244,7 @@ def _import_batch(job: ImportJob, run_id: str, reader: RowReader, batch: list[tu
         )
 
 
-def duplicate_error(job: ImportJob, row: ParsedRow, first_row: int) -> ImportRowError:
-    shown = phones.display(row.phone_number)
-    return ImportRowError(
-        job=job,
-        row_number=row.number,
-        column="Phone Number",
-        reason=f"{shown} already appears on row {first_row}; only that row counts.",
-        values=row.cells,
-    )
-
-
-def _upsert(job: ImportJob, reader: RowReader, parsed: dict[str, ParsedRow], outcome: BatchOutcome) -> None:
+def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], outcome: BatchOutcome) -> None:
     """Create or update the batch's people by phone number, as members added directly."""
     organization = job.organization
     users = {u.phone_number: u for u in User.objects.filter(phone_number__in=parsed)}
@@ -328,10 +257,10 @@ def _upsert(job: ImportJob, reader: RowReader, parsed: dict[str, ParsedRow], out
         user = users.get(e164)
         membership = memberships.get(user.pk) if user else None
         if membership is not None and membership.last_import_job_id == job.pk:
-            outcome.errors.append(duplicate_error(job, row, membership.last_import_row))
+            outcome.errors.append(duplicate_error(row, membership.last_import_row))
             continue
         if membership is None:
-            problem = reader.new_user_errors(row)
+            problem = parser.new_user_error(row)
             if problem:
                 outcome.errors.append(problem)
                 continue

@@ -1,0 +1,111 @@
+"""Reading a batch of rows into people or row errors: pure Python, no database.
+
+The parser is plain data (no models, no connection), so preparing a batch can be
+tested, timed and, later, moved to another process on its own.
+"""
+
+from dataclasses import dataclass, field
+
+from attributes import types
+from users import phones
+
+
+@dataclass(frozen=True)
+class AttributeColumn:
+    index: int
+    key: str
+    name: str
+    value_type: str
+
+
+@dataclass
+class ParsedRow:
+    number: int
+    phone_number: str
+    name: str
+    values: dict
+    cells: list[str]
+
+
+@dataclass
+class RowError:
+    number: int
+    column: str
+    reason: str
+    values: list[str]
+
+
+@dataclass
+class PreparedBatch:
+    size: int  # rows of the file, blank ones included
+    parsed: dict[str, ParsedRow] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RowParser:
+    name_index: int
+    phone_index: int
+    region: str
+    date_order: str
+    columns: tuple[AttributeColumn, ...]
+    mandatory: tuple[tuple[str, str], ...]  # (key, name) of mandatory attributes
+    example: tuple[str, ...]
+
+    def prepare(self, batch: list[tuple[int, list[str]]]) -> PreparedBatch:
+        prepared = PreparedBatch(size=len(batch))
+        for number, cells in batch:
+            if self.is_skipped(cells):
+                continue
+            result = self.parse(number, cells)
+            if isinstance(result, ParsedRow) and result.phone_number in prepared.parsed:
+                result = duplicate_error(result, prepared.parsed[result.phone_number].number)
+            if isinstance(result, RowError):
+                prepared.errors.append(result)
+            else:
+                prepared.parsed[result.phone_number] = result
+        return prepared
+
+    def is_skipped(self, cells: list[str]) -> bool:
+        """Blank rows, and the template's example row left as it was."""
+        stripped = [c.strip() for c in cells]
+        return not any(stripped) or tuple(stripped[: len(self.example)]) == self.example
+
+    def parse(self, number: int, cells: list[str]) -> ParsedRow | RowError:
+        def cell(index: int) -> str:
+            return cells[index].strip() if index < len(cells) else ""
+
+        raw_phone = cell(self.phone_index)
+        if not raw_phone:
+            return RowError(number, "Phone Number", "The phone number is missing.", cells)
+        try:
+            e164 = phones.normalize(raw_phone, region=self.region)
+        except phones.InvalidPhoneNumber as problem:
+            return RowError(number, "Phone Number", f"“{raw_phone}” {problem}.", cells)
+        context = types.ParseContext(date_order=self.date_order)
+        values = {}
+        for column in self.columns:
+            try:
+                value = types.parse(column.value_type, cell(column.index), context=context)
+            except types.InvalidValue as problem:
+                return RowError(number, column.name, f"“{cell(column.index)}” {problem}.", cells)
+            if value is not None:
+                values[column.key] = value
+        return ParsedRow(number=number, phone_number=e164, name=cell(self.name_index), values=values, cells=cells)
+
+    def new_user_error(self, row: ParsedRow) -> RowError | None:
+        """What a row that adds a person to the organization must have beyond a valid number."""
+        if not row.name:
+            return RowError(row.number, "Name", "The name is missing.", row.cells)
+        missing = [name for key, name in self.mandatory if key not in row.values]
+        if missing:
+            verb = "is" if len(missing) == 1 else "are"
+            return RowError(row.number, missing[0], f"{', '.join(missing)} {verb} mandatory for new users.", row.cells)
+        return None
+
+
+def duplicate_error(row: ParsedRow, first_row: int) -> RowError:
+    shown = phones.display(row.phone_number)
+    return RowError(
+        row.number, "Phone Number", f"{shown} already appears on row {first_row}; only that row counts.", row.cells
+    )
