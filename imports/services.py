@@ -28,13 +28,15 @@ from attributes.selectors import definitions_of, parse_context
 from users import phones
 from users.models import Organization, OrganizationUser, User
 
-from . import bulk
+from . import bulk, formulas
 from .models import ImportJob, ImportRowError
 from .reader import UnreadableFile, normalise_header, open_sheet, sniff_header
 
 logger = logging.getLogger(__name__)
 
 NAME, PHONE = "name", "phone number"
+# A read-only column of exported files (see exports.services): people's Source in the organization.
+SOURCE = "source"
 EXAMPLE_NAME, EXAMPLE_PHONE = "Priya Sharma (example)", "+91 98123 45678"
 EXAMPLE_VALUES = {"string": "Example", "number": "42", "boolean": "Yes", "datetime": "2024-03-31"}
 FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
@@ -154,6 +156,9 @@ class RowReader:
         by_name = {normalise_header(d.name): d for d in self.definitions}
         self.attribute_columns = [(i, by_name[h]) for i, h in enumerate(header) if h in by_name]
         self.mandatory = [d for d in self.definitions if d.mandatory]
+        # A file exported from the portal edits people; it does not change how they are in the
+        # organization: re-importing it leaves members who came through groups as they came.
+        self.keeps_sources = SOURCE in header
         self.example = template_example(self.definitions)
 
     def is_skipped(self, cells: list[str]) -> bool:
@@ -163,7 +168,8 @@ class RowReader:
 
     def parse(self, number: int, cells: list[str]) -> ParsedRow | ImportRowError:
         def cell(index: int) -> str:
-            return cells[index].strip() if index < len(cells) else ""
+            # An exported file guards text that a spreadsheet would run as a formula: undo that.
+            return formulas.restore(cells[index].strip()) if index < len(cells) else ""
 
         def error(column: str, reason: str) -> ImportRowError:
             return ImportRowError(job=self.job, row_number=number, column=column, reason=reason, values=cells)
@@ -347,8 +353,10 @@ def _upsert(job: ImportJob, reader: RowReader, parsed: dict[str, ParsedRow], out
             renamed.append(user)
             changed = True
         merged = {**membership.attribute_values, **row.values}
-        if merged != membership.attribute_values or not membership.added_directly:
-            membership.attribute_values, membership.added_directly = merged, True
+        made_direct = not membership.added_directly and not reader.keeps_sources
+        if merged != membership.attribute_values or made_direct:
+            membership.attribute_values = merged
+            membership.added_directly = membership.added_directly or made_direct
             changed = True
         membership.last_import_job_id, membership.last_import_row = job.pk, row.number
         seen_memberships.append(membership)
