@@ -205,7 +205,9 @@ def _claim(job_id: int, run_id: str) -> ExportJob | None:
     """Take the job for this run, unless it is finished or another live run holds it."""
     stale_before = timezone.now() - timedelta(seconds=settings.EXPORT_STALE_AFTER_SECONDS)
     with transaction.atomic():
-        job = ExportJob.objects.select_for_update().filter(pk=job_id).select_related("organization").first()
+        # Only the job's row is locked; its requester may be gone (a nullable join PostgreSQL cannot lock).
+        jobs = ExportJob.objects.select_for_update(of=("self",)).select_related("organization", "requested_by")
+        job = jobs.filter(pk=job_id).first()
         if job is None or job.status != ExportJob.Status.QUEUED:
             return None
         held_by_other = job.claimed_by and job.claimed_by != run_id
@@ -268,7 +270,9 @@ def _complete(job: ExportJob, run_id: str, partial: Path) -> None:
             now = timezone.now()
             job.status, job.total_rows, job.finished_at = ExportJob.Status.COMPLETED, job.rows_done, now
             job.claimed_by, job.heartbeat_at = "", now
-            job.save(update_fields=["file", "status", "total_rows", "finished_at", "claimed_by", "heartbeat_at"])
+            job.save(
+                update_fields=["file", "status", "rows_done", "total_rows", "finished_at", "claimed_by", "heartbeat_at"]
+            )
     except Exception:
         if job.file:
             job.file.storage.delete(job.file.name)
