@@ -1,1 +1,65 @@
 """Exports of an organization's users: the ExportJob and its history."""
+
+from django.db import models
+from django.utils import timezone
+
+from users.models import Organization, User
+
+
+def export_path(job: "ExportJob", filename: str) -> str:
+    # The stored name says nothing guessable; the file name people see is kept on the job.
+    return f"exports/{job.organization_id}/{timezone.now():%Y/%m}/{job.token}.csv"
+
+
+class ExportJob(models.Model):
+    class Status(models.TextChoices):
+        # Waiting for a worker or being written: the progress fields tell which.
+        QUEUED = "queued", "Queued"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="export_jobs")
+    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    file_name = models.CharField(max_length=255)
+    # The Users list's search and filters the export was asked for (a query string), or
+    # empty for everyone; and the same in words, for the history.
+    scope = models.TextField(blank=True)
+    scope_description = models.CharField(max_length=500, blank=True)
+    # Only ever a whole file: it is moved here when the last row has been written.
+    file = models.FileField(upload_to=export_path, max_length=255, blank=True)
+    token = models.CharField(max_length=32, unique=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    failure_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    # Progress of the current run; a retried run writes the file again from the start.
+    total_rows = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+
+    # Which run owns the job, and when it last showed signs of life (see services.sweep_stale_exports).
+    claimed_by = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_queued(self) -> bool:
+        return self.status == self.Status.QUEUED
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == self.Status.COMPLETED
+
+    @property
+    def is_running(self) -> bool:
+        return self.is_queued and self.total_rows is not None

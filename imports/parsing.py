@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from attributes import types
 from users import phones
 
+from . import formulas
+
 
 @dataclass(frozen=True)
 class AttributeColumn:
@@ -51,6 +53,9 @@ class RowParser:
     columns: tuple[AttributeColumn, ...]
     mandatory: tuple[tuple[str, str], ...]  # (key, name) of mandatory attributes
     example: tuple[str, ...]
+    # A file exported from the portal edits people; it does not change how they are in the
+    # organization: re-importing it leaves members who came through groups as they came.
+    keeps_sources: bool = False
 
     def prepare(self, batch: list[tuple[int, list[str]]]) -> PreparedBatch:
         prepared = PreparedBatch(size=len(batch))
@@ -73,7 +78,8 @@ class RowParser:
 
     def parse(self, number: int, cells: list[str]) -> ParsedRow | RowError:
         def cell(index: int) -> str:
-            return cells[index].strip() if index < len(cells) else ""
+            # An exported file guards text that a spreadsheet would run as a formula: undo that.
+            return formulas.restore(cells[index].strip()) if index < len(cells) else ""
 
         raw_phone = cell(self.phone_index)
         if not raw_phone:

@@ -34,6 +34,8 @@ from .reader import UnreadableFile, normalise_header, open_sheet, sniff_header
 logger = logging.getLogger(__name__)
 
 NAME, PHONE = "name", "phone number"
+# A read-only column of exported files (see exports.services): people's Source in the organization.
+SOURCE = "source"
 EXAMPLE_NAME, EXAMPLE_PHONE = "Priya Sharma (example)", "+91 98123 45678"
 EXAMPLE_VALUES = {"string": "Example", "number": "42", "boolean": "Yes", "datetime": "2024-03-31"}
 FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
@@ -140,6 +142,7 @@ def row_parser(organization: Organization, header: list[str]) -> RowParser:
         ),
         mandatory=tuple((d.key, d.name) for d in definitions if d.mandatory),
         example=tuple(template_example(definitions)),
+        keeps_sources=SOURCE in header,
     )
 
 
@@ -276,8 +279,10 @@ def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], out
             renamed.append(user)
             changed = True
         merged = {**membership.attribute_values, **row.values}
-        if merged != membership.attribute_values or not membership.added_directly:
-            membership.attribute_values, membership.added_directly = merged, True
+        made_direct = not membership.added_directly and not parser.keeps_sources
+        if merged != membership.attribute_values or made_direct:
+            membership.attribute_values = merged
+            membership.added_directly = membership.added_directly or made_direct
             changed = True
         membership.last_import_job_id, membership.last_import_row = job.pk, row.number
         seen_memberships.append(membership)

@@ -49,6 +49,8 @@ class Action(StrEnum):
     EDIT_ATTRIBUTE_VALUES = "edit_attribute_values"
     # Bulk imports: uploading files and seeing their history, originals and error logs.
     IMPORT_USERS = "import_users"
+    # Exports: requesting files of the organization's users, their history and downloads.
+    EXPORT_USERS = "export_users"
 
 
 class Reach(StrEnum):
@@ -90,6 +92,8 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     Action.MANAGE_ATTRIBUTES: {Role.ORG_ADMIN: Reach.ALL},
     Action.EDIT_ATTRIBUTE_VALUES: {Role.ORG_ADMIN: Reach.ALL},
     Action.IMPORT_USERS: {Role.ORG_ADMIN: Reach.ALL},
+    # An export holds every user's number and values: the whole organization's data, its admins'.
+    Action.EXPORT_USERS: {Role.ORG_ADMIN: Reach.ALL},
 }
 
 

@@ -221,6 +221,12 @@ IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 *
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
 IMPORT_STALE_AFTER_SECONDS = env.int("IMPORT_STALE_AFTER_SECONDS", default=120)
 IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
+# Exports: rows read per round trip, how often progress (the heartbeat) is saved, takeovers.
+EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
+EXPORT_PROGRESS_SECONDS = env.float("EXPORT_PROGRESS_SECONDS", default=1.0)
+EXPORT_STALE_AFTER_SECONDS = env.int("EXPORT_STALE_AFTER_SECONDS", default=120)
+EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-imports": {"task": "imports.tasks.sweep_stale_imports", "schedule": 60.0},
+    "sweep-stale-exports": {"task": "exports.tasks.sweep_stale_exports", "schedule": 60.0},
 }

@@ -21,6 +21,7 @@ organization_urls = [
     path("users/", include("users.urls")),
     path("attributes/", include("attributes.urls")),
     path("imports/", include("imports.urls")),
+    path("exports/", include("exports.urls")),
     path("groups/", include("groups.urls")),
     path("settings/", include("groups.settings_urls")),
 ]

@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django.db.models import Prefetch, QuerySet
 
 from groups.models import GroupMembership
@@ -41,6 +43,13 @@ def groups_of_org_user(org_user: OrganizationUser) -> list[GroupMembership]:
 
 def source_of(org_user: OrganizationUser, group_memberships: list[GroupMembership]) -> str:
     """Where a person's membership comes from: "Added directly", "Via group Sales", or both."""
-    parts = ["Added directly"] if org_user.added_directly else []
-    parts += [f"Via group {m.group.name}" for m in group_memberships]
+    return describe_source(
+        added_directly=org_user.added_directly, group_names=[m.group.name for m in group_memberships]
+    )
+
+
+def describe_source(*, added_directly: bool, group_names: Iterable[str]) -> str:
+    """``source_of`` from plain values, for exports that read rows rather than objects."""
+    parts = ["Added directly"] if added_directly else []
+    parts += [f"Via group {name}" for name in group_names]
     return ", ".join(parts) or "—"

@@ -1,0 +1,343 @@
+"""Exporting an organization's users to a CSV file: the request, the job, the sweeper.
+
+The file has the import template's columns, so that an export, edited or not, imports
+back; read-only columns follow. Text a spreadsheet would run as a formula is guarded
+(see ``imports.formulas``, whose ``restore`` the import applies).
+
+A job streams users in id order, a chunk per round trip to the database, into a file of
+its own run outside storage. Only when the last row is written is that file moved into
+private storage and the job marked Completed, in one step: a run that stops anywhere
+leaves no half file behind a Completed job, and the run that retries it writes the file
+again from the start (an export changes nothing, so starting over is always safe).
+"""
+
+import csv
+import functools
+import itertools
+import logging
+import secrets
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from attributes import types
+from attributes.models import AttributeDefinition
+from attributes.selectors import definitions_of
+from groups.models import Group, GroupMembership
+from imports.formulas import neutralise
+from imports.services import template_header
+from kaizala_portal import policy
+from kaizala_portal.policy import Action, Viewer
+from users.models import Organization, OrganizationUser, User
+from users.selectors import describe_source, org_group_memberships
+
+from . import selectors
+from .models import ExportJob
+
+logger = logging.getLogger(__name__)
+
+# After the import template's columns: what the portal knows of each user that an import does not set.
+READ_ONLY_HEADER = ["Role", "Groups", "Source", "Date added"]
+DATE_ADDED_FORMAT = "%Y-%m-%d %H:%M"
+# What each row is read as: values, not model instances, which would cost more than writing the row.
+# The date added comes as the database's UTC text rather than a datetime (see _date_added).
+ROW_FIELDS = ("user_id", "user__name", "user__phone_number", "attribute_values", "role", "added_directly", "added_utc")
+
+
+class LostClaim(Exception):
+    """Another run has taken the job over; this one stops without writing."""
+
+
+class NotAllowed(Exception):
+    """Raised with the reason the job's requester may not have the export (any more)."""
+
+
+# The request --------------------------------------------------------------------------
+
+
+def create_export_job(*, organization: Organization, requested_by: User, scope: str) -> ExportJob:
+    """Queue an export of the users ``scope`` chooses (see ``selectors.scope_query``); it starts on commit."""
+    from .tasks import enqueue_export
+
+    now = timezone.now()
+    with transaction.atomic():
+        job = ExportJob.objects.create(
+            organization=organization,
+            requested_by=requested_by,
+            file_name=f"{organization.slug}-users-{timezone.localtime(now):%Y-%m-%d-%H%M%S}.csv",
+            scope=scope,
+            scope_description=selectors.describe_scope(organization, scope)[:500],
+            token=secrets.token_hex(16),
+            created_at=now,
+        )
+        transaction.on_commit(lambda: enqueue_export(job.pk))
+    return job
+
+
+# The columns --------------------------------------------------------------------------
+
+
+class RowLayout:
+    """The file's columns, and one user's cells in them."""
+
+    def __init__(self, definitions: list[AttributeDefinition]):
+        self.header = template_header(definitions) + READ_ONLY_HEADER
+        self.attributes = [(d.key, _attribute_formatter(d.value_type)) for d in definitions]
+        self.roles = dict(OrganizationUser.Role.choices)
+
+    def cells(self, row: tuple, groups: list[tuple[str, str]]) -> list[str]:
+        """``row`` is a tuple of ``ROW_FIELDS``; ``groups`` the user's (group name, role) in the organization."""
+        _user_id, name, phone_number, values, role, added_directly, added_utc = row
+        # Phone numbers are E.164 ("+91…"): guarded like any text, and the import reads them back.
+        cells = [neutralise(name), neutralise(phone_number)]
+        for key, formatted in self.attributes:
+            value = values.get(key)
+            cells.append("" if value is None else formatted(value))
+        cells += [
+            self.roles.get(role, role),
+            _groups_cell(groups),
+            neutralise(describe_source(added_directly=added_directly, group_names=[group for group, _ in groups])),
+            _date_added(added_utc[:16]),
+        ]
+        return cells
+
+
+def _groups_cell(groups: list[tuple[str, str]]) -> str:
+    """ "Sales North (admin), Field Team", as the Users list's Groups column shows them."""
+    names = (f"{group} (admin)" if role == GroupMembership.Role.ADMIN else group for group, role in groups)
+    return neutralise(", ".join(names))
+
+
+def _attribute_formatter(value_type: str) -> Callable[[object], str]:
+    """A value's CSV text, as ``types.format_value`` writes it for re-import, guarded where it is text."""
+    format_value = functools.partial(types.TYPES[value_type].format_value, for_csv=True)
+    if value_type == "number":
+        # A number's text ("-5", "1e-05") is a number to a spreadsheet, never a formula.
+        return format_value
+    return lambda value: neutralise(format_value(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_added(utc_minute: str) -> str:
+    """ "2024-03-01 09:30" (UTC, as both databases write it as text) in the portal's time zone.
+
+    People added together share their minute: parsing and converting each row's datetime
+    would cost more than writing the row.
+    """
+    moment = datetime.fromisoformat(utc_minute).replace(tzinfo=UTC)
+    return timezone.localtime(moment).strftime(DATE_ADDED_FORMAT)
+
+
+def export_rows(
+    organization: Organization, queryset: QuerySet[OrganizationUser], layout: RowLayout, *, chunk_size: int
+) -> Iterator[list[list[str]]]:
+    """The rows of ``queryset``'s users, a chunk at a time; never more than a chunk in memory."""
+    rows = (
+        queryset.annotate(added_utc=Cast("added_at", CharField()))
+        .values_list(*ROW_FIELDS)
+        .iterator(chunk_size=chunk_size)
+    )
+    # Most organizations map no groups: then there is nothing to look up per chunk.
+    has_groups = Group.objects.filter(organization=organization).exists()
+    while chunk := list(itertools.islice(rows, chunk_size)):
+        groups = _groups_of(organization, [row[0] for row in chunk]) if has_groups else {}
+        yield [layout.cells(row, groups.get(row[0], [])) for row in chunk]
+
+
+def _groups_of(organization: Organization, user_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    memberships = (
+        org_group_memberships(organization)
+        .filter(user_id__in=user_ids)
+        .order_by("group__name", "group_id")
+        .values_list("user_id", "group__name", "role")
+    )
+    groups = defaultdict(list)
+    for user_id, name, role in memberships:
+        groups[user_id].append((name, role))
+    return groups
+
+
+# The job --------------------------------------------------------------------------------
+
+
+class _WrittenFile(File):
+    """A finished file on the local disk, which file system storage moves rather than copies."""
+
+    def __init__(self, path: Path):
+        super().__init__(open(path, "rb"), name=path.name)
+        self.path = path
+
+    def temporary_file_path(self) -> str:
+        return str(self.path)
+
+
+def work_dir() -> Path:
+    """Where runs write their files; beside private storage, so that finishing is a rename."""
+    return Path(settings.PRIVATE_STORAGE_ROOT) / "exports-in-progress"
+
+
+def run_export(*, job_id: int, run_id: str) -> None:
+    """Write (or write again) an export job's file; the Celery task calls this with its own id."""
+    job = _claim(job_id, run_id)
+    if job is None:
+        return
+    try:
+        _write(job, run_id)
+    except LostClaim:
+        logger.warning("Export job %s was taken over by another run; %s stops.", job_id, run_id)
+    except NotAllowed as problem:
+        _finish(job, run_id, failure=str(problem))
+    except Exception:
+        logger.exception("Export job %s failed", job_id)
+        _finish(job, run_id, failure="The export stopped on an unexpected error. Request it again, or contact support.")
+
+
+def _claim(job_id: int, run_id: str) -> ExportJob | None:
+    """Take the job for this run, unless it is finished or another live run holds it."""
+    stale_before = timezone.now() - timedelta(seconds=settings.EXPORT_STALE_AFTER_SECONDS)
+    with transaction.atomic():
+        # Only the job's row is locked; its requester may be gone (a nullable join PostgreSQL cannot lock).
+        jobs = ExportJob.objects.select_for_update(of=("self",)).select_related("organization", "requested_by")
+        job = jobs.filter(pk=job_id).first()
+        if job is None or job.status != ExportJob.Status.QUEUED:
+            return None
+        held_by_other = job.claimed_by and job.claimed_by != run_id
+        if held_by_other and job.heartbeat_at and job.heartbeat_at > stale_before:
+            return None
+        job.claimed_by, job.heartbeat_at, job.attempts = run_id, timezone.now(), job.attempts + 1
+        # Whatever an earlier run wrote is thrown away: this run starts the file again.
+        job.rows_done, job.total_rows = 0, None
+        job.save(update_fields=["claimed_by", "heartbeat_at", "attempts", "rows_done", "total_rows"])
+    _discard_partial_files(job)
+    return job
+
+
+def _discard_partial_files(job: ExportJob) -> None:
+    for partial in work_dir().glob(f"{job.token}-*.csv"):
+        partial.unlink(missing_ok=True)
+
+
+def _requester(job: ExportJob) -> Viewer:
+    """The policy's view of whoever asked for the export, as they are now."""
+    if job.requested_by is None:
+        raise NotAllowed("The account that requested this export no longer exists.")
+    viewer = policy.viewer_for(job.requested_by, job.organization)
+    if not policy.can(viewer, Action.EXPORT_USERS):
+        raise NotAllowed(f"{job.requested_by} may no longer export the users of {job.organization}.")
+    return viewer
+
+
+def _write(job: ExportJob, run_id: str) -> None:
+    viewer = _requester(job)
+    layout = RowLayout(definitions_of(job.organization))
+    users = selectors.users_in_scope(viewer, job.scope)
+    _save_progress(job, run_id, total_rows=users.count())
+    work_dir().mkdir(parents=True, exist_ok=True)
+    partial = work_dir() / f"{job.token}-{job.attempts}.csv"
+    try:
+        with open(partial, "w", encoding="utf-8", newline="") as out:
+            out.write("\ufeff")  # a BOM, so that Excel reads the file as UTF-8
+            writer = csv.writer(out)
+            writer.writerow(layout.header)
+            saved_at = time.monotonic()
+            for rows in export_rows(job.organization, users, layout, chunk_size=settings.EXPORT_CHUNK_SIZE):
+                writer.writerows(rows)
+                job.rows_done += len(rows)
+                if time.monotonic() - saved_at >= settings.EXPORT_PROGRESS_SECONDS:
+                    _save_progress(job, run_id, rows_done=job.rows_done)
+                    saved_at = time.monotonic()
+        _complete(job, run_id, partial)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _complete(job: ExportJob, run_id: str, partial: Path) -> None:
+    """Move the whole file into storage and mark the job Completed, together or not at all."""
+    written = _WrittenFile(partial)
+    try:
+        with transaction.atomic():
+            _hold_claim(job, run_id)
+            job.file.save(job.file_name, written, save=False)
+            now = timezone.now()
+            job.status, job.total_rows, job.finished_at = ExportJob.Status.COMPLETED, job.rows_done, now
+            job.claimed_by, job.heartbeat_at = "", now
+            job.save(
+                update_fields=["file", "status", "rows_done", "total_rows", "finished_at", "claimed_by", "heartbeat_at"]
+            )
+    except Exception:
+        if job.file:
+            job.file.storage.delete(job.file.name)
+        raise
+    finally:
+        written.close()
+
+
+def _hold_claim(job: ExportJob, run_id: str) -> None:
+    if not ExportJob.objects.select_for_update().filter(pk=job.pk, claimed_by=run_id).exists():
+        raise LostClaim()
+
+
+def _save_progress(job: ExportJob, run_id: str, **fields) -> None:
+    with transaction.atomic():
+        _hold_claim(job, run_id)
+        fields["heartbeat_at"] = timezone.now()
+        for name, value in fields.items():
+            setattr(job, name, value)
+        job.save(update_fields=list(fields))
+
+
+def _finish(job: ExportJob, run_id: str, *, failure: str) -> None:
+    try:
+        with transaction.atomic():
+            _hold_claim(job, run_id)
+            job.status, job.failure_reason = ExportJob.Status.FAILED, failure
+            job.finished_at, job.claimed_by = timezone.now(), ""
+            job.save(update_fields=["status", "failure_reason", "finished_at", "claimed_by"])
+    except LostClaim:
+        logger.warning("Export job %s was taken over by another run before it could fail.", job.pk)
+
+
+# Jobs whose worker died -----------------------------------------------------------------
+
+
+def sweep_stale_exports() -> list[int]:
+    """Requeue Queued jobs that nobody has worked on for a while, or fail them after too many tries.
+
+    A worker killed mid-job leaves its message unacknowledged until Redis's visibility
+    timeout (an hour or more); the heartbeat lets us notice within minutes.
+    """
+    from .tasks import enqueue_export
+
+    stale_before = timezone.now() - timedelta(seconds=settings.EXPORT_STALE_AFTER_SECONDS)
+    requeued, failed = [], []
+    with transaction.atomic():
+        stale = ExportJob.objects.select_for_update(skip_locked=True).filter(
+            Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, created_at__lt=stale_before),
+            status=ExportJob.Status.QUEUED,
+        )
+        for job in stale:
+            if job.attempts >= settings.EXPORT_MAX_ATTEMPTS:
+                job.status, job.finished_at, job.claimed_by = ExportJob.Status.FAILED, timezone.now(), ""
+                job.failure_reason = (
+                    f"The export stopped {job.attempts} times without finishing (its worker was lost). "
+                    "Request it again; if it keeps stopping, contact support."
+                )
+                job.save(update_fields=["status", "finished_at", "claimed_by", "failure_reason"])
+                failed.append(job)
+                continue
+            job.claimed_by, job.heartbeat_at = "", timezone.now()
+            job.save(update_fields=["claimed_by", "heartbeat_at"])
+            requeued.append(job.pk)
+            transaction.on_commit(lambda pk=job.pk: enqueue_export(pk))
+    for job in failed:
+        _discard_partial_files(job)
+    return requeued

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "exports"
+
+urlpatterns = [
+    path("", views.history, name="history"),
+    path("new/", views.create, name="create"),
+    path("<int:job_id>/download/", views.download, name="download"),
+]

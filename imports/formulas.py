@@ -1,0 +1,32 @@
+"""Keeping spreadsheets from running cell text as formulas, and reading such cells back.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run as
+a formula by Excel, LibreOffice and Google Sheets when the file is opened (OWASP's "CSV
+injection"). Exports prefix such text with an apostrophe; imports drop exactly that
+apostrophe again, so that export -> edit -> import gives back the text that was exported.
+
+For the two to undo each other for every text, text that already starts with
+apostrophes before such a character (``'=x``) gets one more apostrophe too; the import
+takes off one, never more.
+"""
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_GUARDED_STARTS = frozenset("=+-@\t\r'")
+
+
+def _looks_like_formula(text: str) -> bool:
+    return text.lstrip("'").startswith(FORMULA_STARTS)
+
+
+def neutralise(text: str) -> str:
+    """``text`` as a cell a spreadsheet shows as text rather than running it."""
+    if text[:1] in _GUARDED_STARTS and _looks_like_formula(text):
+        return "'" + text
+    return text
+
+
+def restore(cell: str) -> str:
+    """The text that ``neutralise`` turned into ``cell``; any other cell as it is."""
+    if cell[:1] == "'" and _looks_like_formula(cell[1:]):
+        return cell[1:]
+    return cell
