@@ -1,7 +1,8 @@
-"""`make bench`: import rates and worker memory against the bare floor and django-import-export.
+"""`make bench`: import and export rates and worker memory against the bare floor and django-import-export.
 
 Writes the figures to var/bench.json (other keys there are kept). BENCH_QUICK=1 runs
-small sizes only, to check that the benchmark itself works.
+small sizes only, to check that the benchmark itself works; BENCH_ONLY=import or
+BENCH_ONLY=export runs one half.
 """
 
 import json
@@ -26,6 +27,11 @@ QUICK = os.environ.get("BENCH_QUICK") == "1"
 K = 1000
 SQLITE_SIZES = [1 * K, 5 * K] if QUICK else [10 * K, 100 * K]
 POSTGRES_SIZES = [1 * K, 5 * K, 20 * K] if QUICK else [10 * K, 100 * K, 1000 * K]
+EXPORT_SQLITE_SIZES = [2 * K] if QUICK else [100 * K]
+EXPORT_POSTGRES_SIZES = [2 * K, 20 * K] if QUICK else [100 * K, 1000 * K]
+ONLY = os.environ.get("BENCH_ONLY", "")
+# The benchmark's PostgreSQL databases are dropped and made again: a prefix of its own keeps others' apart.
+DB = os.environ.get("BENCH_DATABASE_PREFIX", "kaizala_bench")
 
 
 def run_json(args: list[str], env: dict) -> dict:
@@ -58,26 +64,12 @@ def main() -> None:
     own_redis = None if localservices.redis_answers(REDIS_URL) else localservices.start_redis(REDIS_URL)
     prefix = f"kaizala-bench-{uuid.uuid4().hex[:8]}:"
     env = {"REDIS_URL": REDIS_URL, "CELERY_KEY_PREFIX": prefix, "PRIVATE_STORAGE_ROOT": str(WORK / "storage")}
+    figures = {}
     try:
-        print("Importing through a real worker on SQLite:", SQLITE_SIZES, flush=True)
-        sqlite = run_json(
-            ["-m", "benchmarks.import_run", *map(str, SQLITE_SIZES)],
-            {**env, "DATABASE_URL": fresh_sqlite("bench.sqlite3")},
-        )
-        print("Importing through a real worker on PostgreSQL:", POSTGRES_SIZES, flush=True)
-        postgres = run_json(
-            ["-m", "benchmarks.import_run", *map(str, POSTGRES_SIZES)],
-            {**env, "DATABASE_URL": fresh_postgres("kaizala_bench")},
-        )
-        mid = SQLITE_SIZES[1]
-        floor_file = FILES / f"users-{mid}-{SQLITE_SIZES[0]}.csv"
-        print("The bare floor (csv + phonenumbers + bulk upsert into PostgreSQL):", mid, flush=True)
-        floor = run_json(["-m", "benchmarks.floor", str(floor_file), fresh_postgres("kaizala_bench_floor")], env)
-        print("The peer (django-import-export import_data, bulk):", SQLITE_SIZES[0], flush=True)
-        peer_file = FILES / f"users-{SQLITE_SIZES[0]}-0.csv"
-        peer = run_json(
-            ["-m", "benchmarks.peer", str(peer_file)], {**env, "DATABASE_URL": fresh_sqlite("peer.sqlite3")}
-        )
+        if ONLY in ("", "import"):
+            figures |= run_imports(env)
+        if ONLY in ("", "export"):
+            figures |= run_exports(env)
     finally:
         client = redis.Redis.from_url(REDIS_URL)
         keys = list(client.scan_iter(match=f"{prefix}*"))
@@ -85,12 +77,42 @@ def main() -> None:
             client.delete(*keys)
         if own_redis:
             own_redis.terminate()
-        for name in ("kaizala_bench", "kaizala_bench_floor"):
+        for name in (DB, f"{DB}_floor", f"{DB}_export"):
             drop_postgres(name)
         shutil.rmtree(WORK / "storage", ignore_errors=True)
 
+    if QUICK:
+        figures = {f"quick_{key}": value for key, value in figures.items()}
+    report(figures, quick=QUICK)
+    path = ROOT / "var" / "bench.json"
+    existing = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps({**existing, **figures}, indent=2, sort_keys=True) + "\n")
+    print(f"\nWritten to {path.relative_to(ROOT)}")
+
+
+def run_imports(env: dict) -> dict:
+    print("Importing through a real worker on SQLite:", SQLITE_SIZES, flush=True)
+    sqlite = run_json(
+        ["-m", "benchmarks.import_run", *map(str, SQLITE_SIZES)],
+        {**env, "DATABASE_URL": fresh_sqlite("bench.sqlite3")},
+    )
+    print("Importing through a real worker on PostgreSQL:", POSTGRES_SIZES, flush=True)
+    postgres = run_json(
+        ["-m", "benchmarks.import_run", *map(str, POSTGRES_SIZES)],
+        {**env, "DATABASE_URL": fresh_postgres(DB)},
+    )
+    drop_postgres(DB)
+    mid = SQLITE_SIZES[1]
+    floor_file = FILES / f"users-{mid}-{SQLITE_SIZES[0]}.csv"
+    print("The bare floor (csv + phonenumbers + bulk upsert into PostgreSQL):", mid, flush=True)
+    floor = run_json(["-m", "benchmarks.floor", str(floor_file), fresh_postgres(f"{DB}_floor")], env)
+    drop_postgres(f"{DB}_floor")
+    print("The peer (django-import-export import_data, bulk):", SQLITE_SIZES[0], flush=True)
+    peer_file = FILES / f"users-{SQLITE_SIZES[0]}-0.csv"
+    peer = run_json(["-m", "benchmarks.peer", str(peer_file)], {**env, "DATABASE_URL": fresh_sqlite("peer.sqlite3")})
+
     big = POSTGRES_SIZES[-1]
-    figures = {
+    return {
         "import_sqlite_100k_rps": round(sqlite[str(mid)]["rows_per_second"]),
         "import_postgres_100k_rps": round(postgres[str(mid)]["rows_per_second"]),
         "import_postgres_1m_rps": round(postgres[str(big)]["rows_per_second"]),
@@ -102,26 +124,62 @@ def main() -> None:
         "import_postgres_10k_rps": round(postgres[str(POSTGRES_SIZES[0])]["rows_per_second"]),
         "import_sqlite_peak_rss_100k_mb": round(sqlite[str(mid)]["peak_rss_mb"], 1),
     }
-    if QUICK:
-        figures = {f"quick_{key}": value for key, value in figures.items()}
-    report(figures, quick=QUICK)
-    path = ROOT / "var" / "bench.json"
-    existing = json.loads(path.read_text()) if path.exists() else {}
-    path.write_text(json.dumps({**existing, **figures}, indent=2, sort_keys=True) + "\n")
-    print(f"\nWritten to {path.relative_to(ROOT)}")
+
+
+def run_exports(env: dict) -> dict:
+    sqlite_url = fresh_sqlite("export.sqlite3")
+    print("Exporting through a real worker on SQLite:", EXPORT_SQLITE_SIZES, flush=True)
+    sqlite = run_json(
+        ["-m", "benchmarks.export_run", *map(str, EXPORT_SQLITE_SIZES)], {**env, "DATABASE_URL": sqlite_url}
+    )
+    print("Exporting through a real worker on PostgreSQL:", EXPORT_POSTGRES_SIZES, flush=True)
+    postgres = run_json(
+        ["-m", "benchmarks.export_run", *map(str, EXPORT_POSTGRES_SIZES)],
+        {**env, "DATABASE_URL": fresh_postgres(f"{DB}_export")},
+    )
+    drop_postgres(f"{DB}_export")
+    size, big = EXPORT_SQLITE_SIZES[0], EXPORT_POSTGRES_SIZES[-1]
+    organization = str(sqlite[str(size)]["organization_id"])
+    print("The bare floor (a raw cursor into csv.writer) on the same SQLite rows:", size, flush=True)
+    floor = run_json(["-m", "benchmarks.export_floor", organization], {**env, "DATABASE_URL": sqlite_url})
+    print("The peer (django-import-export export) on the same SQLite rows:", size, flush=True)
+    peer = run_json(["-m", "benchmarks.export_peer", organization], {**env, "DATABASE_URL": sqlite_url})
+    return {
+        "export_sqlite_100k_rps": round(sqlite[str(size)]["rows_per_second"]),
+        "export_postgres_100k_rps": round(postgres[str(EXPORT_POSTGRES_SIZES[0])]["rows_per_second"]),
+        "export_postgres_1m_rps": round(postgres[str(big)]["rows_per_second"]),
+        "export_floor_100k_rps": round(floor["rows_per_second"]),
+        "export_peer_100k_rps": round(peer["rows_per_second"]),
+        "export_peak_rss_100k_mb": round(postgres[str(EXPORT_POSTGRES_SIZES[0])]["peak_rss_mb"], 1),
+        "export_peak_rss_1m_mb": round(postgres[str(big)]["peak_rss_mb"], 1),
+    }
 
 
 def report(figures: dict, *, quick: bool) -> None:
     p = "quick_" if quick else ""
-    floor, peer = figures[f"{p}import_floor_100k_rps"], figures[f"{p}import_peer_10k_rps"]
-    print("\nImport benchmark" + (" (quick sizes)" if quick else ""))
-    print(f"{'measure':40} {'value':>12} {'/ floor':>9} {'/ peer':>9}")
-    for key, value in figures.items():
-        if key.endswith("_rps"):
-            print(f"{key:40} {value:>10,} r/s {value / floor:>8.2f}x {value / peer:>8.1f}x")
-        else:
-            print(f"{key:40} {value:>10} MB")
-    print("Targets: end-to-end >= 0.5x the floor, >= 10x the peer; peak worker memory flat and under 300 MB.")
+    for kind, floor_key, peer_key, targets in [
+        (
+            "Import",
+            "import_floor_100k_rps",
+            "import_peer_10k_rps",
+            "end-to-end >= 0.5x the floor, >= 10x the peer; peak worker memory flat and under 300 MB.",
+        ),
+        ("Export", "export_floor_100k_rps", "export_peer_100k_rps", ">= 0.5x the floor, >= 3x the peer; memory flat."),
+    ]:
+        prefix = f"{p}{kind.lower()}_"
+        if f"{p}{floor_key}" not in figures:
+            continue
+        floor, peer = figures[f"{p}{floor_key}"], figures[f"{p}{peer_key}"]
+        print(f"\n{kind} benchmark" + (" (quick sizes)" if quick else ""))
+        print(f"{'measure':40} {'value':>12} {'/ floor':>9} {'/ peer':>9}")
+        for key, value in figures.items():
+            if not key.startswith(prefix):
+                continue
+            if key.endswith("_rps"):
+                print(f"{key:40} {value:>10,} r/s {value / floor:>8.2f}x {value / peer:>8.1f}x")
+            else:
+                print(f"{key:40} {value:>10} MB")
+        print(f"Targets: {targets}")
 
 
 if __name__ == "__main__":

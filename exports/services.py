@@ -93,6 +93,10 @@ class RowLayout:
         self.header = template_header(definitions) + READ_ONLY_HEADER
         self.attributes = [(d.key, _attribute_formatter(d.value_type)) for d in definitions]
         self.roles = dict(OrganizationUser.Role.choices)
+        # Most people are in no group: their last columns depend on nothing else.
+        self.sources_without_groups = {
+            direct: describe_source(added_directly=direct, group_names=[]) for direct in (True, False)
+        }
 
     def cells(self, row: tuple, groups: list[tuple[str, str]]) -> list[str]:
         """``row`` is a tuple of ``ROW_FIELDS``; ``groups`` the user's (group name, role) in the organization."""
@@ -102,12 +106,15 @@ class RowLayout:
         for key, formatted in self.attributes:
             value = values.get(key)
             cells.append("" if value is None else formatted(value))
-        cells += [
-            self.roles.get(role, role),
-            _groups_cell(groups),
-            neutralise(describe_source(added_directly=added_directly, group_names=[group for group, _ in groups])),
-            _date_added(added_utc[:16]),
-        ]
+        cells.append(self.roles.get(role, role))
+        if groups:
+            group_names = [group for group, _ in groups]
+            cells.append(_groups_cell(groups))
+            cells.append(neutralise(describe_source(added_directly=added_directly, group_names=group_names)))
+        else:
+            cells.append("")
+            cells.append(self.sources_without_groups[added_directly])
+        cells.append(_date_added(added_utc[:16]))
         return cells
 
 
@@ -117,13 +124,17 @@ def _groups_cell(groups: list[tuple[str, str]]) -> str:
     return neutralise(", ".join(names))
 
 
+# Types whose CSV text never starts like a formula: Yes/No, ISO dates, and numbers ("-5"),
+# which a spreadsheet reads as numbers. Only free text needs the guard.
+UNGUARDED_TYPES = {"number", "boolean", "datetime"}
+
+
 def _attribute_formatter(value_type: str) -> Callable[[object], str]:
     """A value's CSV text, as ``types.format_value`` writes it for re-import, guarded where it is text."""
-    format_value = functools.partial(types.TYPES[value_type].format_value, for_csv=True)
-    if value_type == "number":
-        # A number's text ("-5", "1e-05") is a number to a spreadsheet, never a formula.
-        return format_value
-    return lambda value: neutralise(format_value(value))
+    format_value = types.TYPES[value_type].format_value
+    if value_type in UNGUARDED_TYPES:
+        return functools.partial(format_value, for_csv=True)
+    return lambda value: neutralise(format_value(value, for_csv=True))
 
 
 @functools.lru_cache(maxsize=4096)
