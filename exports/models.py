@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
+from kaizala_portal.jobs import BackgroundJob
 from users.models import Organization, User
 
 
@@ -11,7 +12,7 @@ def export_path(job: "ExportJob", filename: str) -> str:
     return f"exports/{job.organization_id}/{timezone.now():%Y/%m}/{job.token}.csv"
 
 
-class ExportJob(models.Model):
+class ExportJob(BackgroundJob):
     class Status(models.TextChoices):
         # Waiting for a worker or being written: the progress fields tell which.
         QUEUED = "queued", "Queued"
@@ -28,19 +29,8 @@ class ExportJob(models.Model):
     # Only ever a whole file: it is moved here when the last row has been written.
     file = models.FileField(upload_to=export_path, max_length=255, blank=True)
     token = models.CharField(max_length=32, unique=True)
+    # Progress (rows_done) is of the current run: a retried run writes the file again from the start.
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
-    failure_reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    # Progress of the current run; a retried run writes the file again from the start.
-    total_rows = models.PositiveIntegerField(null=True, blank=True)
-    rows_done = models.PositiveIntegerField(default=0)
-
-    # Which run owns the job, and when it last showed signs of life (see services.sweep_stale_exports).
-    claimed_by = models.CharField(max_length=64, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

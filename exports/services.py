@@ -35,7 +35,8 @@ from attributes.selectors import definitions_of
 from groups.models import Group, GroupMembership
 from imports.formulas import neutralise
 from imports.services import template_header
-from kaizala_portal import policy
+from kaizala_portal import jobs, policy
+from kaizala_portal.jobs import LostClaim
 from kaizala_portal.policy import Action, Viewer
 from users.models import Organization, OrganizationUser, User
 from users.selectors import describe_source, org_group_memberships
@@ -51,10 +52,6 @@ DATE_ADDED_FORMAT = "%Y-%m-%d %H:%M"
 # What each row is read as: values, not model instances, which would cost more than writing the row.
 # The date added comes as the database's UTC text rather than a datetime (see _date_added).
 ROW_FIELDS = ("user_id", "user__name", "user__phone_number", "attribute_values", "role", "added_directly", "added_utc")
-
-
-class LostClaim(Exception):
-    """Another run has taken the job over; this one stops without writing."""
 
 
 class NotAllowed(Exception):
@@ -213,22 +210,19 @@ def run_export(*, job_id: int, run_id: str) -> None:
 
 
 def _claim(job_id: int, run_id: str) -> ExportJob | None:
-    """Take the job for this run, unless it is finished or another live run holds it."""
-    stale_before = timezone.now() - timedelta(seconds=settings.EXPORT_STALE_AFTER_SECONDS)
-    with transaction.atomic():
-        # Only the job's row is locked; its requester may be gone (a nullable join PostgreSQL cannot lock).
-        jobs = ExportJob.objects.select_for_update(of=("self",)).select_related("organization", "requested_by")
-        job = jobs.filter(pk=job_id).first()
-        if job is None or job.status != ExportJob.Status.QUEUED:
-            return None
-        held_by_other = job.claimed_by and job.claimed_by != run_id
-        if held_by_other and job.heartbeat_at and job.heartbeat_at > stale_before:
-            return None
-        job.claimed_by, job.heartbeat_at, job.attempts = run_id, timezone.now(), job.attempts + 1
-        # Whatever an earlier run wrote is thrown away: this run starts the file again.
-        job.rows_done, job.total_rows = 0, None
-        job.save(update_fields=["claimed_by", "heartbeat_at", "attempts", "rows_done", "total_rows"])
-    _discard_partial_files(job)
+    # Whatever an earlier run wrote is thrown away: this run starts the file again.
+    job = jobs.claim(
+        # The requester may be gone: a nullable join PostgreSQL cannot lock, so only the job's row is.
+        ExportJob.objects.select_related("organization", "requested_by"),
+        job_id,
+        run_id,
+        active_status=ExportJob.Status.QUEUED,
+        stale_after_seconds=settings.EXPORT_STALE_AFTER_SECONDS,
+        rows_done=0,
+        total_rows=None,
+    )
+    if job is not None:
+        _discard_partial_files(job)
     return job
 
 
@@ -276,7 +270,7 @@ def _complete(job: ExportJob, run_id: str, partial: Path) -> None:
     written = _WrittenFile(partial)
     try:
         with transaction.atomic():
-            _hold_claim(job, run_id)
+            jobs.hold_claim(job, run_id)
             job.file.save(job.file_name, written, save=False)
             now = timezone.now()
             job.status, job.total_rows, job.finished_at = ExportJob.Status.COMPLETED, job.rows_done, now
@@ -292,14 +286,9 @@ def _complete(job: ExportJob, run_id: str, partial: Path) -> None:
         written.close()
 
 
-def _hold_claim(job: ExportJob, run_id: str) -> None:
-    if not ExportJob.objects.select_for_update().filter(pk=job.pk, claimed_by=run_id).exists():
-        raise LostClaim()
-
-
 def _save_progress(job: ExportJob, run_id: str, **fields) -> None:
     with transaction.atomic():
-        _hold_claim(job, run_id)
+        jobs.hold_claim(job, run_id)
         fields["heartbeat_at"] = timezone.now()
         for name, value in fields.items():
             setattr(job, name, value)
@@ -309,7 +298,7 @@ def _save_progress(job: ExportJob, run_id: str, **fields) -> None:
 def _finish(job: ExportJob, run_id: str, *, failure: str) -> None:
     try:
         with transaction.atomic():
-            _hold_claim(job, run_id)
+            jobs.hold_claim(job, run_id)
             job.status, job.failure_reason = ExportJob.Status.FAILED, failure
             job.finished_at, job.claimed_by = timezone.now(), ""
             job.save(update_fields=["status", "failure_reason", "finished_at", "claimed_by"])

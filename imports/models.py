@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
+from kaizala_portal.jobs import BackgroundJob
 from users.models import Organization, User
 
 
@@ -11,7 +12,7 @@ def upload_path(job: "ImportJob", filename: str) -> str:
     return f"imports/{job.organization_id}/{timezone.now():%Y/%m}/{job.token}.{job.file_format}"
 
 
-class ImportJob(models.Model):
+class ImportJob(BackgroundJob):
     class Status(models.TextChoices):
         PROCESSING = "processing", "Processing"
         COMPLETED = "completed", "Completed"
@@ -26,22 +27,12 @@ class ImportJob(models.Model):
     # The file's header row as written, for the error log.
     header = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
-    failure_reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    # Progress, saved with each batch: a retried job resumes after ``rows_done``.
-    total_rows = models.PositiveIntegerField(null=True, blank=True)
-    rows_done = models.PositiveIntegerField(default=0)
+    # Counts, saved with each batch's progress: a retried job resumes after ``rows_done``.
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     rejected_count = models.PositiveIntegerField(default=0)
-
-    # Which run owns the job, and when it last showed signs of life (see services.sweep_stale_jobs).
-    claimed_by = models.CharField(max_length=64, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

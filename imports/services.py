@@ -24,6 +24,8 @@ from django.utils import timezone
 
 from attributes.models import AttributeDefinition
 from attributes.selectors import definitions_of, parse_context
+from kaizala_portal import jobs
+from kaizala_portal.jobs import LostClaim
 from users.models import Organization, OrganizationUser, User
 
 from . import bulk
@@ -39,10 +41,6 @@ SOURCE = "source"
 EXAMPLE_NAME, EXAMPLE_PHONE = "Priya Sharma (example)", "+91 98123 45678"
 EXAMPLE_VALUES = {"string": "Example", "number": "42", "boolean": "Yes", "datetime": "2024-03-31"}
 FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
-
-
-class LostClaim(Exception):
-    """Another run has taken the job over; this one stops without writing."""
 
 
 # The template ---------------------------------------------------------------------------
@@ -177,18 +175,13 @@ def run_import(*, job_id: int, run_id: str) -> None:
 
 
 def _claim(job_id: int, run_id: str) -> ImportJob | None:
-    """Take the job for this run, unless it is finished or another live run holds it."""
-    stale_before = timezone.now() - timedelta(seconds=settings.IMPORT_STALE_AFTER_SECONDS)
-    with transaction.atomic():
-        job = ImportJob.objects.select_for_update().filter(pk=job_id).select_related("organization").first()
-        if job is None or job.status != ImportJob.Status.PROCESSING:
-            return None
-        held_by_other = job.claimed_by and job.claimed_by != run_id
-        if held_by_other and job.heartbeat_at and job.heartbeat_at > stale_before:
-            return None
-        job.claimed_by, job.heartbeat_at, job.attempts = run_id, timezone.now(), job.attempts + 1
-        job.save(update_fields=["claimed_by", "heartbeat_at", "attempts"])
-    return job
+    return jobs.claim(
+        ImportJob.objects.select_related("organization"),
+        job_id,
+        run_id,
+        active_status=ImportJob.Status.PROCESSING,
+        stale_after_seconds=settings.IMPORT_STALE_AFTER_SECONDS,
+    )
 
 
 def _process(job: ImportJob, run_id: str) -> None:
@@ -223,7 +216,7 @@ def _import_batch(job: ImportJob, run_id: str, parser: RowParser, prepared: Prep
     """Write a prepared batch and the job's progress in one transaction."""
     outcome = BatchOutcome(errors=list(prepared.errors))
     with transaction.atomic():
-        _hold_claim(job, run_id)
+        jobs.hold_claim(job, run_id)
         _upsert(job, parser, prepared.parsed, outcome)
         ImportRowError.objects.bulk_create(
             ImportRowError(job=job, row_number=e.number, column=e.column, reason=e.reason, values=e.values)
@@ -311,14 +304,9 @@ def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], out
     outcome.created += len(new_memberships)
 
 
-def _hold_claim(job: ImportJob, run_id: str) -> None:
-    if not ImportJob.objects.select_for_update().filter(pk=job.pk, claimed_by=run_id).exists():
-        raise LostClaim()
-
-
 def _save_progress(job: ImportJob, run_id: str, **fields) -> None:
     with transaction.atomic():
-        _hold_claim(job, run_id)
+        jobs.hold_claim(job, run_id)
         fields["heartbeat_at"] = timezone.now()
         for name, value in fields.items():
             setattr(job, name, value)
@@ -327,7 +315,7 @@ def _save_progress(job: ImportJob, run_id: str, **fields) -> None:
 
 def _finish(job: ImportJob, run_id: str, *, failure: str = "") -> None:
     with transaction.atomic():
-        _hold_claim(job, run_id)
+        jobs.hold_claim(job, run_id)
         job.status = ImportJob.Status.FAILED if failure else ImportJob.Status.COMPLETED
         job.failure_reason = failure
         job.finished_at = timezone.now()

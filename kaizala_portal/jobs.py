@@ -1,0 +1,61 @@
+"""What import and export jobs share: one run at a time owns a job and keeps a heartbeat.
+
+A Celery message can be delivered twice (a worker lost before it acknowledged, or a
+sweeper that queued the job again), so a run first claims the job, checks the claim in
+every transaction it writes, and stops when another run has taken over. A heartbeat
+older than the job's stale limit means its run is gone and the job may be claimed again.
+"""
+
+from datetime import timedelta
+
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+
+class BackgroundJob(models.Model):
+    failure_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    # Progress, saved as the run goes.
+    total_rows = models.PositiveIntegerField(null=True, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)
+
+    # Which run owns the job, and when it last showed signs of life.
+    claimed_by = models.CharField(max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class LostClaim(Exception):
+    """Another run has taken the job over; this one stops without writing."""
+
+
+def claim(jobs: QuerySet, job_id: int, run_id: str, *, active_status: str, stale_after_seconds: int, **reset):
+    """Take the job for this run, unless it is finished or another live run holds it.
+
+    ``reset`` gives fields to set on claiming (an export starts its file again).
+    """
+    stale_before = timezone.now() - timedelta(seconds=stale_after_seconds)
+    with transaction.atomic():
+        job = jobs.select_for_update(of=("self",)).filter(pk=job_id).first()
+        if job is None or job.status != active_status:
+            return None
+        held_by_other = job.claimed_by and job.claimed_by != run_id
+        if held_by_other and job.heartbeat_at and job.heartbeat_at > stale_before:
+            return None
+        job.claimed_by, job.heartbeat_at, job.attempts = run_id, timezone.now(), job.attempts + 1
+        for name, value in reset.items():
+            setattr(job, name, value)
+        job.save(update_fields=["claimed_by", "heartbeat_at", "attempts", *reset])
+    return job
+
+
+def hold_claim(job: BackgroundJob, run_id: str) -> None:
+    """Inside a transaction: lock the job, and stop unless this run still owns it."""
+    if not type(job).objects.select_for_update().filter(pk=job.pk, claimed_by=run_id).exists():
+        raise LostClaim()
