@@ -91,3 +91,19 @@ def delete_keys(redis_url: str, key_prefix: str) -> int:
     if keys:
         client.delete(*keys)
     return len(keys)
+
+
+def wait_for(condition, *, timeout: float = 90.0, what: str = "the condition") -> None:
+    """Poll ``condition`` until it holds; a worker's progress is only visible in the database."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"Timed out waiting for {what}")
+
+
+def progress(job):
+    """The job as its worker has saved it so far."""
+    job.refresh_from_db()
+    return job

@@ -13,7 +13,7 @@ from exports.models import ExportJob
 from exports.tasks import enqueue_export
 from users.models import OrganizationUser, User
 
-from ..celery_support import running_worker, stop_worker
+from ..celery_support import progress, running_worker, stop_worker, wait_for
 from .conftest import rows_of, stored_files
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
@@ -38,20 +38,6 @@ def job(organization, org_admin, crowd):
     return ExportJob.objects.create(
         organization=organization, requested_by=org_admin, file_name="everyone.csv", token=secrets.token_hex(16)
     )
-
-
-def wait_for(condition, timeout=90.0, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"Timed out waiting for {what}")
-
-
-def progress(job) -> ExportJob:
-    job.refresh_from_db()
-    return job
 
 
 def partial_files() -> list[str]:

@@ -13,7 +13,7 @@ from imports.models import ImportJob
 from imports.tasks import enqueue_import
 from users.models import OrganizationUser
 
-from ..celery_support import running_worker, stop_worker
+from ..celery_support import progress, running_worker, stop_worker, wait_for
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
@@ -32,20 +32,6 @@ def job(organization, org_admin):
     )
     job.file.save("big.csv", ContentFile(big_file()), save=False)
     job.save()
-    return job
-
-
-def wait_for(condition, timeout=60.0, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"Timed out waiting for {what}")
-
-
-def progress(job) -> ImportJob:
-    job.refresh_from_db()
     return job
 
 
