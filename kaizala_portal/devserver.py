@@ -16,6 +16,10 @@ HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "8000")
 
 
+def _stop(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaizala_portal.settings")
@@ -43,7 +47,9 @@ def main() -> int:
         "+91 90000 00002 (group admin), +91 90000 00003 (member).\nCtrl-C stops it all.\n",
         flush=True,
     )
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    # Explicitly: a shell that starts us in the background leaves SIGINT ignored.
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     try:
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
