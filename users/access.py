@@ -38,6 +38,8 @@ def organization_view(action: Action):
             request.viewer = viewer
             return view(request, viewer, *args, **kwargs)
 
+        # What the policy is asked before this view runs (read by the URL walker test).
+        wrapper.policy_action = action
         return wrapper
 
     return decorator

@@ -1,0 +1,132 @@
+"""Every URL of the portal, walked as each kind of person, GET and POST, checked against the policy.
+
+The URL patterns come from the URLconf, not from a list here: a new page is walked as
+soon as it exists, and one the walker cannot fill in or classify fails the test.
+Organization pages say which policy action guards them (``organization_view``); the
+expected answer follows from the policy: the login page for anonymous people, 404 for
+another organization's admin (nothing of this organization exists for them), 403 where
+the role is refused, and the page (or a redirect, or 405 for the other method) otherwise.
+"""
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+
+from exports.models import ExportJob
+from groups.models import GroupMembership
+from imports.models import ImportJob
+from kaizala_portal import policy
+
+from .factories import GroupFactory, GroupMembershipFactory
+
+# Pages outside any organization, and who may open them.
+PUBLIC = {"login"}
+ANY_SIGNED_IN = {"home", "organization_picker", "logout", "password_change", "password_change_done"}
+PEOPLE = ["anonymous", "member", "group_admin", "org_admin", "other_org_admin"]
+
+
+def url_patterns(patterns=None, prefix="", namespace="", converters=()):
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        names = (*converters, *getattr(pattern.pattern, "converters", {}))
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue  # Django's admin site: staff only, with its own login
+            inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern), inner, names)
+        elif isinstance(pattern, URLPattern):
+            yield namespace + (pattern.name or ""), prefix + str(pattern.pattern), names
+
+
+ROUTES = sorted((name, route, tuple(converters)) for name, route, converters in url_patterns())
+
+
+@pytest.fixture
+def things(organization, org_admin, group_admin, admin_group, member, superuser):
+    """One of each object a URL can name, inside the organization and within the group admin's reach."""
+    unmapped = GroupFactory(organization=None, name="Unmapped crew")
+    for person in (org_admin, group_admin):
+        GroupMembershipFactory(group=unmapped, user=person, role=GroupMembership.Role.ADMIN)
+    import_job = ImportJob(organization=organization, uploaded_by=org_admin, file_name="a.csv", token="walk-import")
+    import_job.file.save("a.csv", ContentFile(b"Name,Phone Number\n"), save=False)
+    import_job.save()
+    export_job = ExportJob(
+        organization=organization,
+        requested_by=org_admin,
+        file_name="e.csv",
+        token="walk-export",
+        status=ExportJob.Status.COMPLETED,
+    )
+    export_job.file.save("e.csv", ContentFile(b"Name,Phone Number\n"), save=False)
+    export_job.save()
+    return {"member": member, "group": admin_group, "unmapped": unmapped, "import": import_job, "export": export_job}
+
+
+def kwargs_for(name: str, converters, organization, things) -> dict:
+    values = {}
+    for key in converters:
+        if key == "org_slug":
+            values[key] = organization.slug
+        elif key == "user_id":
+            values[key] = things["member"].pk
+        elif key == "group_id":
+            values[key] = (things["unmapped"] if name == "settings:map_group" else things["group"]).pk
+        elif key == "job_id" and name.startswith("imports:"):
+            values[key] = things["import"].pk
+        elif key == "job_id" and name.startswith("exports:"):
+            values[key] = things["export"].pk
+        else:
+            pytest.fail(f"The URL walker cannot fill in <{key}> of {name}: teach it what object that names.")
+    return values
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("person", PEOPLE)
+@pytest.mark.parametrize(("name", "route", "converters"), ROUTES, ids=[r[0] for r in ROUTES])
+def test_every_url_answers_each_person_as_the_policy_says(
+    request, client, client_for, organization, things, name, route, converters, person, method
+):
+    url = reverse(name, kwargs=kwargs_for(name, converters, organization, things))
+    view = resolve(url).func
+    user = None if person == "anonymous" else request.getfixturevalue(person)
+    action = getattr(view, "policy_action", None)
+    # Decided before the request: a POST may change the person's role (unmapping their group).
+    allowed = user is not None and action is not None and policy.can(policy.viewer_for(user, organization), action)
+    response = getattr(client if user is None else client_for(user), method)(url)
+    status = response.status_code
+
+    if name in PUBLIC:
+        assert status in (200, 302, 405)
+        return
+    if user is None:
+        assert status == 302 and response["Location"].startswith(reverse("login")), f"{name} is open to anyone"
+        return
+    if name in ANY_SIGNED_IN:
+        assert status in (200, 302, 405)
+        return
+    assert action is not None, (
+        f"{name} is neither public nor guarded by organization_view: the walker cannot classify it"
+    )
+    if person == "other_org_admin":
+        assert status == 404, f"{name} answered {status} to another organization's admin"
+        return
+    if allowed:
+        assert status in (200, 302, 405), f"{name} refused {person} ({status}) though the policy allows {action}"
+    else:
+        assert status == 403, f"{name} answered {status} to {person}, whom the policy refuses {action}"
+
+
+@pytest.mark.parametrize(
+    ("name", "converters"),
+    [(name, converters) for name, _, converters in ROUTES if set(converters) - {"org_slug"}],
+    ids=[name for name, _, converters in ROUTES if set(converters) - {"org_slug"}],
+)
+def test_another_organizations_objects_are_never_found_through_ones_own(
+    client_for, organization, other_organization, other_org_admin, things, name, converters
+):
+    """Another organization's admin, in their own organization, asking for this one's objects by id."""
+    kwargs = kwargs_for(name, converters, organization, things)
+    kwargs["org_slug"] = other_organization.slug
+    client = client_for(other_org_admin)
+    for method in ("get", "post"):
+        status = getattr(client, method)(reverse(name, kwargs=kwargs)).status_code
+        assert status in (404, 405), f"{name} ({method}) answered {status} with another organization's ids"
