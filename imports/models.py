@@ -48,12 +48,6 @@ class ImportJob(BackgroundJob):
     def is_processing(self) -> bool:
         return self.status == self.Status.PROCESSING
 
-    @property
-    def percent_done(self) -> int:
-        if not self.total_rows:
-            return 0
-        return min(100, round(100 * self.rows_done / self.total_rows))
-
 
 class ImportRowError(models.Model):
     """A rejected row, written in the same transaction as its batch so that retries never repeat it."""
