@@ -51,6 +51,8 @@ class Action(StrEnum):
     IMPORT_USERS = "import_users"
     # Exports: requesting files of the organization's users, their history and downloads.
     EXPORT_USERS = "export_users"
+    # Reports: figures of groups (members, joins and removals, attributes filled, publications).
+    VIEW_REPORTS = "view_reports"
 
 
 class Reach(StrEnum):
@@ -94,6 +96,9 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     Action.IMPORT_USERS: {Role.ORG_ADMIN: Reach.ALL},
     # An export holds every user's number and values: the whole organization's data, its admins'.
     Action.EXPORT_USERS: {Role.ORG_ADMIN: Reach.ALL},
+    # "View reports": org admins of all organization groups, group admins of the groups
+    # they directly admin (and of those groups' users).
+    Action.VIEW_REPORTS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
 }
 
 
