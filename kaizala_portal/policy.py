@@ -53,6 +53,7 @@ class Action(StrEnum):
     EXPORT_USERS = "export_users"
     # Reports: figures of groups (members, joins and removals, attributes filled, publications).
     VIEW_REPORTS = "view_reports"
+    VIEW_ORGANIZATION_REPORTS = "view_organization_reports"
 
 
 class Reach(StrEnum):
@@ -99,6 +100,8 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     # "View reports": org admins of all organization groups, group admins of the groups
     # they directly admin (and of those groups' users).
     Action.VIEW_REPORTS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
+    # Reports of what belongs to no group (imports, exports): the whole organization's, its admins'.
+    Action.VIEW_ORGANIZATION_REPORTS: {Role.ORG_ADMIN: Reach.ALL},
 }
 
 

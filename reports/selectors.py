@@ -56,7 +56,7 @@ class ReportScope:
     @property
     def covers_organization(self) -> bool:
         """Whether figures that belong to no group (imports, exports) are the viewer's to see."""
-        return policy.reaches_whole_organization(self.viewer, Action.VIEW_REPORTS)
+        return policy.can(self.viewer, Action.VIEW_ORGANIZATION_REPORTS)
 
     @property
     def since(self) -> datetime:

@@ -1,10 +1,10 @@
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
 
 from groups.access import access_group
 from kaizala_portal.policy import Action, Viewer
@@ -22,6 +22,7 @@ FILLED = [charts.Series("Users with a value", "series-filled")]
 
 
 @organization_view(Action.VIEW_REPORTS)
+@require_GET
 def report(request: HttpRequest, viewer: Viewer):
     form, scope = _report_scope(request, viewer)
     members = selectors.members_per_group(scope.groups)
@@ -66,21 +67,30 @@ def report(request: HttpRequest, viewer: Viewer):
     return render(request, "reports/report.html", context)
 
 
+GROUP_TABLES = {
+    "members": lambda scope: selectors.members_per_group(scope.groups),
+    "activity": selectors.joins_and_removals,
+    "attributes": lambda scope: selectors.attribute_completeness(scope)[0],
+}
+
+
 @organization_view(Action.VIEW_REPORTS)
+@require_GET
 def download(request: HttpRequest, viewer: Viewer, table: str):
+    """One table of the page as CSV, for the same groups and period."""
     _, scope = _report_scope(request, viewer)
-    if table == "jobs" and not scope.covers_organization:
-        raise PermissionDenied("Imports and exports are reported to the organization's admins.")
-    tables = {
-        "members": lambda: selectors.members_per_group(scope.groups),
-        "activity": lambda: selectors.joins_and_removals(scope),
-        "attributes": lambda: selectors.attribute_completeness(scope)[0],
-        "jobs": lambda: selectors.jobs_per_month(scope),
-    }
-    if table not in tables:
-        raise Http404("No such report.")
-    response = HttpResponse(table_csv(tables[table]()), content_type="text/csv; charset=utf-8")
-    filename = f"{viewer.organization.slug}-{table}-{scope.today:%Y-%m-%d}.csv"
+    return _csv_response(GROUP_TABLES[table](scope), f"{viewer.organization.slug}-{table}-{scope.today:%Y-%m-%d}.csv")
+
+
+@organization_view(Action.VIEW_ORGANIZATION_REPORTS)
+@require_GET
+def download_jobs(request: HttpRequest, viewer: Viewer):
+    _, scope = _report_scope(request, viewer)
+    return _csv_response(selectors.jobs_per_month(scope), f"{viewer.organization.slug}-jobs-{scope.today:%Y-%m-%d}.csv")
+
+
+def _csv_response(table: selectors.Table, filename: str) -> HttpResponse:
+    response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
