@@ -41,3 +41,19 @@ def test_seeding_twice_changes_nothing(db):
     call_command("seed_demo", "--if-empty", stdout=StringIO())
     call_command("seed_demo", stdout=StringIO())
     assert OrganizationUser.objects.count() == count
+
+
+def test_demo_data_has_history_for_the_reports(db):
+    call_command("seed_demo", users=60, stdout=StringIO())
+    (org_admin_phone, *_), (group_admin_phone, *_), _ = DEMO_LOGINS
+    reports = reverse("reports:index", kwargs={"org_slug": "contoso"})
+
+    org_admin = log_in(org_admin_phone).client.get(reports, {"period": "12m"})
+    joins_per_month = [joins for _, joins, _ in org_admin.context["activity"].rows]
+    assert sum(1 for joins in joins_per_month if joins) >= 6
+    jobs_per_month = [sum(row[1:]) for row in org_admin.context["jobs"].rows]
+    assert sum(jobs_per_month) == 11 and sum(1 for jobs in jobs_per_month if jobs) >= 4
+
+    group_admin = log_in(group_admin_phone).client.get(reports)
+    assert [row[0] for row in group_admin.context["members"].rows] == ["Field Staff / North"]
+    assert sum(joins for _, joins, _ in group_admin.context["activity"].rows) > 0

@@ -1,13 +1,19 @@
 """Demo data: an organization to log into with each of the three roles."""
 
 import random
+import secrets
+from datetime import timedelta
 
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from attributes.models import AttributeDefinition
+from exports.models import ExportJob
 from groups.models import Group, GroupMembership
 from groups.services import add_members, create_group
+from imports.models import ImportJob
 from users import phones
 from users.models import Organization, OrganizationUser, User
 from users.services import NewUser, add_users, get_or_create_users
@@ -159,6 +165,75 @@ class Command(BaseCommand):
         partner_people = self._random_people(8, seed=5)
         get_or_create_users({p.phone_number: p for p in partner_people})
         add_members(group=partners, phone_numbers=[p.phone_number for p in partner_people], added_by=admin)
+
+        self._spread_joins(organization)
+        self._past_jobs(organization, admin)
+
+    def _spread_joins(self, organization: Organization) -> None:
+        """Back-date the memberships over the past months, so that the Reports show joins over time."""
+        rng = random.Random(11)
+        now = timezone.now()
+        memberships = list(GroupMembership.objects.filter(group__organization=organization).order_by("pk"))
+        for membership in memberships:
+            # Admins came first; members trickled in, more of them lately.
+            days_ago = (
+                rng.randint(200, 400)
+                if membership.role == GroupMembership.Role.ADMIN
+                else int(rng.triangular(0, 240, 0))
+            )
+            membership.added_at = now - timedelta(days=days_ago, hours=rng.randint(0, 23))
+        GroupMembership.objects.bulk_update(memberships, ["added_at"])
+
+    def _past_jobs(self, organization: Organization, admin: User) -> None:
+        """Imports and exports of the past months, with the small files they would have kept."""
+        now = timezone.now()
+        imports = [
+            (150, ImportJob.Status.COMPLETED, 120, 0, ""),
+            (120, ImportJob.Status.FAILED, 0, 0, "The file has no Phone Number column."),
+            (95, ImportJob.Status.COMPLETED, 40, 12, ""),
+            (60, ImportJob.Status.COMPLETED, 25, 30, ""),
+            (33, ImportJob.Status.COMPLETED, 10, 5, ""),
+            (12, ImportJob.Status.COMPLETED, 8, 20, ""),
+        ]
+        for days_ago, status, created, updated, failure in imports:
+            when = now - timedelta(days=days_ago)
+            job = ImportJob(
+                organization=organization,
+                uploaded_by=admin,
+                file_name=f"staff-{when:%Y-%m-%d}.csv",
+                token=secrets.token_hex(16),
+                status=status,
+                created_at=when,
+                finished_at=when + timedelta(minutes=2),
+                total_rows=created + updated,
+                rows_done=created + updated,
+                created_count=created,
+                updated_count=updated,
+                failure_reason=failure,
+            )
+            job.file.save(job.file_name, ContentFile(b"Name,Phone Number\n"), save=False)
+            job.save()
+        for days_ago, status in [
+            (140, ExportJob.Status.COMPLETED),
+            (70, ExportJob.Status.COMPLETED),
+            (45, ExportJob.Status.FAILED),
+            (20, ExportJob.Status.COMPLETED),
+            (3, ExportJob.Status.COMPLETED),
+        ]:
+            when = now - timedelta(days=days_ago)
+            job = ExportJob(
+                organization=organization,
+                requested_by=admin,
+                file_name=f"contoso-users-{when:%Y-%m-%d}.csv",
+                token=secrets.token_hex(16),
+                status=status,
+                created_at=when,
+                finished_at=when + timedelta(minutes=1),
+                failure_reason="The worker stopped answering." if status == ExportJob.Status.FAILED else "",
+            )
+            if status == ExportJob.Status.COMPLETED:
+                job.file.save(job.file_name, ContentFile(b"Name,Phone Number\n"), save=False)
+            job.save()
 
     def _with_attributes(self, organization: Organization, people: list[NewUser]) -> list[NewUser]:
         """Give the demo organization a few attributes, and most people values for them."""
