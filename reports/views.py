@@ -13,12 +13,13 @@ from users.access import organization_view
 from . import charts, selectors
 from .downloads import table_csv
 from .forms import ReportForm
-from .periods import DEFAULT_PERIOD
+from .periods import DEFAULT_PERIOD, months_covering
 from .selectors import ReportScope
 
 MEMBERS = [charts.Series("Admins", "series-admins"), charts.Series("Other members", "series-members")]
 ACTIVITY = [charts.Series("Joins", "series-joins"), charts.Series("Removals", "series-removals")]
 FILLED = [charts.Series("Users with a value", "series-filled")]
+JOBS = [charts.Series("Imports", "series-imports"), charts.Series("Exports", "series-exports")]
 
 
 @organization_view(Action.VIEW_REPORTS)
@@ -62,8 +63,10 @@ def report(request: HttpRequest, viewer: Viewer):
             scale_max=reported_users,
             value_text=lambda filled: f"{round(100 * filled / reported_users) if reported_users else 0}%",
         ),
-        "jobs": selectors.jobs_per_month(scope) if scope.covers_organization else None,
     }
+    if scope.covers_organization:
+        context["jobs"] = jobs = selectors.jobs_per_month(scope)
+        context["jobs_chart"] = _jobs_chart(jobs, scope)
     return render(request, "reports/report.html", context)
 
 
@@ -105,6 +108,21 @@ def _report_scope(request: HttpRequest, viewer: Viewer) -> tuple[ReportForm, Rep
     group = access_group(viewer, group_id, Action.VIEW_REPORTS) if group_id else None
     period = form.cleaned_data.get("period") or DEFAULT_PERIOD
     return form, ReportScope(viewer=viewer, period=period, today=timezone.localdate(), group=group)
+
+
+def _jobs_chart(jobs: selectors.Table, scope: ReportScope) -> charts.ColumnChart:
+    """Imports and exports started per month, whatever became of them (the table tells)."""
+    months = months_covering(scope.period, scope.today)
+    slots = [
+        (f"{month:%b}", label, [sum(figures[:3]), sum(figures[3:])])
+        for month, (label, *figures) in zip(months, jobs.rows, strict=True)
+    ]
+    imports, exports = (sum(values[index] for *_, values in slots) for index in (0, 1))
+    return charts.grouped_columns(
+        description=f"{imports} imports and {exports} exports started, one pair of columns per month.",
+        series=JOBS,
+        slots=slots,
+    )
 
 
 def _activity_description(activity: selectors.Table, scope: ReportScope) -> str:
