@@ -1,6 +1,6 @@
 """Writes of Actions and their publications to groups."""
 
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import transaction
 
 from groups.models import Group
@@ -17,7 +17,7 @@ def create_action(
     kind: str,
     description: str = "",
     version: str = "1.0",
-    package: UploadedFile | None = None,
+    package: File | None = None,
     manifest: dict | None = None,
 ) -> Action:
     """Add an Action to the catalogue; a custom one with its (already validated) package file."""

@@ -19,9 +19,7 @@ def access_connector(viewer: Viewer, connector_id: int, action: Action) -> Conne
         Connector.objects.select_related("created_by"), pk=connector_id, organization=viewer.organization
     )
     if not policy.can(viewer, action, connector):
-        raise PermissionDenied(
-            "Only whoever registered this connector, or an organization admin, may change it."
-        )
+        raise PermissionDenied("Only whoever registered this connector, or an organization admin, may change it.")
     return connector
 
 
