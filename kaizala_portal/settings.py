@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "attributes",
     "imports",
     "exports",
+    "actions",
+    "connectors",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +228,15 @@ EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
 EXPORT_PROGRESS_SECONDS = env.float("EXPORT_PROGRESS_SECONDS", default=1.0)
 EXPORT_STALE_AFTER_SECONDS = env.int("EXPORT_STALE_AFTER_SECONDS", default=120)
 EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
+# Actions: custom packages are .zip files read in memory, never extracted; these bound that read.
+ACTIONS_PAGE_SIZE = 25
+ACTION_PACKAGE_MAX_BYTES = env.int("ACTION_PACKAGE_MAX_BYTES", default=5 * 1024 * 1024)
+ACTION_PACKAGE_MAX_UNPACKED_BYTES = env.int("ACTION_PACKAGE_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024)
+ACTION_PACKAGE_MAX_FILES = env.int("ACTION_PACKAGE_MAX_FILES", default=500)
+ACTION_MANIFEST_MAX_BYTES = 64 * 1024
+# Connectors: their callbacks carry the organization's data, so only over https in production.
+CONNECTORS_PAGE_SIZE = 25
+CONNECTORS_REQUIRE_HTTPS = env.bool("CONNECTORS_REQUIRE_HTTPS", default=not DEBUG)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-imports": {"task": "imports.tasks.sweep_stale_imports", "schedule": 60.0},
     "sweep-stale-exports": {"task": "exports.tasks.sweep_stale_exports", "schedule": 60.0},

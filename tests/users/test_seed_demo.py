@@ -4,6 +4,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from actions.models import Action
+from connectors.models import Connector, ConnectorPublication
+from groups.models import Group
 from users.management.commands.seed_demo import DEMO_LOGINS, DEMO_PASSWORD
 from users.models import Organization, OrganizationUser
 
@@ -41,3 +44,20 @@ def test_seeding_twice_changes_nothing(db):
     call_command("seed_demo", "--if-empty", stdout=StringIO())
     call_command("seed_demo", stdout=StringIO())
     assert OrganizationUser.objects.count() == count
+
+
+def test_demo_data_has_actions_and_connectors_published_to_groups(db):
+    call_command("seed_demo", users=10, stdout=StringIO())
+    contoso = Organization.objects.get(slug="contoso")
+
+    kinds = set(Action.objects.filter(organization=contoso).values_list("kind", flat=True))
+    assert kinds == {"poll", "survey", "checklist", "announcement", "custom"}
+    custom = Action.objects.get(organization=contoso, kind="custom")
+    assert custom.package and custom.manifest["name"] == custom.name == "Clinic stock check"
+    north = Group.objects.get(name="Field Staff / North")
+    assert set(north.action_publications.values_list("action__name", flat=True)) == {
+        "Daily attendance",
+        "Quarterly pulse survey",
+    }
+    assert Connector.objects.filter(organization=contoso).count() == 2
+    assert ConnectorPublication.objects.filter(connector__organization=contoso).count() == 2
