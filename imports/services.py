@@ -285,13 +285,12 @@ def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], out
             outcome.unchanged += 1
 
     now = timezone.now()
-    bulk.insert_users(((u.phone_number, u.name, u.password) for u in new_people), joined=now)
-    if new_people:
-        # Read the new ids back (a number added meanwhile by someone else is found too).
-        created = User.objects.filter(phone_number__in=[u.phone_number for u in new_people])
-        ids = dict(created.values_list("phone_number", "pk"))
-        for user in new_people:
-            user.pk = ids[user.phone_number]
+    ids = bulk.insert_users(((u.phone_number, u.name, u.password) for u in new_people), joined=now)
+    if added_meanwhile := [u.phone_number for u in new_people if u.phone_number not in ids]:
+        # Someone else created these numbers since the batch looked them up: they are joined as they are.
+        ids.update(User.objects.filter(phone_number__in=added_meanwhile).values_list("phone_number", "pk"))
+    for user in new_people:
+        user.pk = ids[user.phone_number]
     bulk.rename_users((u.pk, u.name) for u in renamed)
     bulk.update_memberships(seen_memberships)
     bulk.insert_memberships(
