@@ -28,7 +28,7 @@ from kaizala_portal import jobs
 from kaizala_portal.jobs import LostClaim
 from users.models import Organization, OrganizationUser, User
 
-from . import bulk
+from . import bulk, preparing
 from .models import ImportJob, ImportRowError
 from .parsing import AttributeColumn, ParsedRow, PreparedBatch, RowError, RowParser, duplicate_error
 from .reader import UnreadableFile, normalise_header, open_sheet, sniff_header
@@ -196,8 +196,10 @@ def _process(job: ImportJob, run_id: str) -> None:
         if job.total_rows is None:
             job.total_rows = job.rows_done + _count_rest(path, job)
             _save_progress(job, run_id, total_rows=job.total_rows)
-        while batch := list(itertools.islice(rows, settings.IMPORT_BATCH_SIZE)):
-            _import_batch(job, run_id, parser, parser.prepare(batch))
+        batches = iter(lambda: list(itertools.islice(rows, settings.IMPORT_BATCH_SIZE)), [])
+        in_parallel = job.total_rows - job.rows_done >= settings.IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS
+        for prepared in preparing.prepared_batches(parser, batches, in_parallel=in_parallel):
+            _import_batch(job, run_id, parser, prepared)
     imported = job.created_count + job.updated_count + job.unchanged_count
     if imported == 0 and job.rejected_count:
         _finish(job, run_id, failure=f"All {job.rejected_count} rows were rejected: see the error log.")
