@@ -18,6 +18,7 @@ model fields' get_db_prep_save, or are cast by the database from their text form
 import itertools
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
@@ -68,6 +69,52 @@ def _staged(columns: str, rows: Iterable[Sequence], statement: str, params: Sequ
         returned = cursor.fetchall() if cursor.description else []
         cursor.execute("DROP TABLE staged")
     return returned
+
+
+def _one_of(column: str, values: Sequence) -> tuple[str, list]:
+    """``column`` is one of ``values``: one array parameter on PostgreSQL, a placeholder each on SQLite."""
+    if _copies():
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def users_by_phone(phone_numbers: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """(id, name) of the users with these numbers, by number."""
+    if not phone_numbers:
+        return {}
+    condition, params = _one_of("phone_number", phone_numbers)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT phone_number, id, name FROM {_table(User)} WHERE {condition}", params)
+        return {phone: (user_id, name) for phone, user_id, name in cursor.fetchall()}
+
+
+@dataclass(slots=True)
+class Membership:
+    """What an import reads and writes of a person's membership, without a model instance's cost."""
+
+    id: int
+    attribute_values: dict
+    added_directly: bool
+    last_import_job_id: int | None
+    last_import_row: int | None
+
+
+def memberships_of(organization_id: int, user_ids: Sequence[int]) -> dict[int, Membership]:
+    """The organization's memberships of these users, by user id."""
+    if not user_ids:
+        return {}
+    condition, params = _one_of("user_id", user_ids)
+    json_field = OrganizationUser._meta.get_field("attribute_values")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT user_id, id, attribute_values, added_directly, last_import_job_id, last_import_row "
+            f"FROM {_table(OrganizationUser)} WHERE organization_id = %s AND {condition}",
+            [organization_id, *params],
+        )
+        return {
+            user_id: Membership(pk, json_field.from_db_value(values, None, connection), bool(direct), job, row)
+            for user_id, pk, values, direct, job, row in cursor.fetchall()
+        }
 
 
 def insert_users(people: Iterable[tuple[str, str, str]], *, joined: datetime) -> dict[str, int]:
@@ -148,13 +195,13 @@ def insert_memberships(
     )
 
 
-def update_memberships(memberships: Iterable[OrganizationUser]) -> None:
+def update_memberships(memberships: Iterable[Membership]) -> None:
     if _copies():
         _staged(
             "id bigint, attribute_values jsonb, added_directly boolean, last_import_job_id bigint, "
             "last_import_row integer",
             (
-                (m.pk, json.dumps(m.attribute_values), m.added_directly, m.last_import_job_id, m.last_import_row)
+                (m.id, json.dumps(m.attribute_values), m.added_directly, m.last_import_job_id, m.last_import_row)
                 for m in memberships
             ),
             f"UPDATE {_table(OrganizationUser)} m SET attribute_values = s.attribute_values, "
@@ -172,7 +219,7 @@ def update_memberships(memberships: Iterable[OrganizationUser]) -> None:
             m.added_directly,
             m.last_import_job_id,
             m.last_import_row,
-            m.pk,
+            m.id,
         )
         for m in memberships
     ]

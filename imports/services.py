@@ -26,7 +26,7 @@ from attributes.models import AttributeDefinition
 from attributes.selectors import definitions_of, parse_context
 from kaizala_portal import jobs
 from kaizala_portal.jobs import LostClaim
-from users.models import Organization, OrganizationUser, User
+from users.models import Organization, User
 
 from . import bulk, preparing
 from .models import ImportJob, ImportRowError
@@ -245,15 +245,13 @@ def _import_batch(job: ImportJob, run_id: str, parser: RowParser, prepared: Prep
 def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], outcome: BatchOutcome) -> None:
     """Create or update the batch's people by phone number, as members added directly."""
     organization = job.organization
-    users = {u.phone_number: u for u in User.objects.filter(phone_number__in=parsed)}
-    memberships = {
-        m.user_id: m for m in OrganizationUser.objects.filter(organization=organization, user__in=users.values())
-    }
+    known = bulk.users_by_phone(list(parsed))
+    memberships = bulk.memberships_of(organization.pk, [user_id for user_id, _ in known.values()])
 
     new_people, renamed, seen_memberships, new_memberships = [], [], [], []
     for e164, row in parsed.items():
-        user = users.get(e164)
-        membership = memberships.get(user.pk) if user else None
+        user_id, name = known.get(e164, (None, ""))
+        membership = memberships.get(user_id)
         if membership is not None and membership.last_import_job_id == job.pk:
             outcome.errors.append(duplicate_error(row, membership.last_import_row))
             continue
@@ -262,16 +260,14 @@ def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], out
             if problem:
                 outcome.errors.append(problem)
                 continue
-            if user is None:
+            if user_id is None:
                 # What set_unusable_password() stores, without its slow 40-character random string.
-                user = User(phone_number=e164, name=row.name, password=UNUSABLE_PASSWORD_PREFIX + token_hex(8))
-                new_people.append(user)
-            new_memberships.append((row, user))
+                new_people.append((e164, row.name, UNUSABLE_PASSWORD_PREFIX + token_hex(8)))
+            new_memberships.append(row)
             continue
         changed = False
-        if row.name and row.name != user.name:
-            user.name = row.name
-            renamed.append(user)
+        if row.name and row.name != name:
+            renamed.append((user_id, row.name))
             changed = True
         merged = {**membership.attribute_values, **row.values}
         made_direct = not membership.added_directly and not parser.keeps_sources
@@ -287,16 +283,15 @@ def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], out
             outcome.unchanged += 1
 
     now = timezone.now()
-    ids = bulk.insert_users(((u.phone_number, u.name, u.password) for u in new_people), joined=now)
-    if added_meanwhile := [u.phone_number for u in new_people if u.phone_number not in ids]:
+    ids = {phone: user_id for phone, (user_id, _) in known.items()}
+    ids.update(bulk.insert_users(new_people, joined=now))
+    if added_meanwhile := [phone for phone, _, _ in new_people if phone not in ids]:
         # Someone else created these numbers since the batch looked them up: they are joined as they are.
-        ids.update(User.objects.filter(phone_number__in=added_meanwhile).values_list("phone_number", "pk"))
-    for user in new_people:
-        user.pk = ids[user.phone_number]
-    bulk.rename_users((u.pk, u.name) for u in renamed)
+        ids.update((phone, user_id) for phone, (user_id, _) in bulk.users_by_phone(added_meanwhile).items())
+    bulk.rename_users(renamed)
     bulk.update_memberships(seen_memberships)
     bulk.insert_memberships(
-        ((user.pk, row.values, row.number) for row, user in new_memberships),
+        ((ids[row.phone_number], row.values, row.number) for row in new_memberships),
         organization_id=organization.pk,
         added_by_id=job.uploaded_by_id,
         added_at=now,
