@@ -221,6 +221,8 @@ LOGGING = {
 # Imports: limits, batch size, and when a job whose worker went quiet is taken over.
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
+# From this many rows on, a second process reads rows into people while the worker writes them.
+IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS = env.int("IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS", default=10_000)
 IMPORT_STALE_AFTER_SECONDS = env.int("IMPORT_STALE_AFTER_SECONDS", default=120)
 IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
 # Exports: rows read per round trip, how often progress (the heartbeat) is saved, takeovers.
