@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -29,21 +30,50 @@ ROOT = Path(__file__).resolve().parent.parent
 FILES = ROOT / "var" / "bench" / "files"
 
 
-def peak_rss_mb(worker: subprocess.Popen) -> float:
-    """The highest resident memory any process of the worker reached (VmHWM), in MB."""
-    pids = [worker.pid]
-    children = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True).stdout.split()
-    pids += [int(pid) for pid in children]
-    peak = 0
-    for pid in pids:
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid``: the pool process and the helper it starts for big files."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except FileNotFoundError:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
             continue
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                peak = max(peak, int(line.split()[1]))
-    return peak / 1024
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, frontier = [], [pid]
+    while frontier:
+        frontier = [child for parent in frontier for child in children.get(parent, [])]
+        found += frontier
+    return found
+
+
+def rss_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+
+
+class MemorySampler(threading.Thread):
+    """The worker's memory while it imports: the sum of resident memory over all its processes.
+
+    Sampled every tenth of a second, because the process that prepares rows lives only
+    as long as the job: its peak cannot be read afterwards.
+    """
+
+    def __init__(self, worker: subprocess.Popen):
+        super().__init__(daemon=True)
+        self.worker, self.peak_kb, self.done = worker, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.1):
+            pids = [self.worker.pid, *descendants(self.worker.pid)]
+            self.peak_kb = max(self.peak_kb, sum(rss_kb(pid) for pid in pids))
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        return self.peak_kb / 1024
 
 
 def start_worker() -> subprocess.Popen:
@@ -92,6 +122,8 @@ def main(sizes: list[int]) -> None:
             write_import_file(path, size, first_number=first_number)
         first_number += size
         worker = start_worker()
+        sampler = MemorySampler(worker)
+        sampler.start()
         try:
             started = time.perf_counter()
             with open(path, "rb") as upload:
@@ -104,7 +136,7 @@ def main(sizes: list[int]) -> None:
                     break
                 time.sleep(0.05)
             elapsed = time.perf_counter() - started
-            memory = peak_rss_mb(worker)
+            memory = sampler.stop()
         finally:
             stop(worker)
         assert job.status == ImportJob.Status.COMPLETED, job.failure_reason

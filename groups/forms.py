@@ -54,3 +54,12 @@ class MoveGroupForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(choices=GroupMembership.Role.choices)
+
+
+class PublishToGroupForm(forms.Form):
+    """The group to publish an Action or a Connector to.
+
+    Only parses its id: whether the viewer may publish there is the policy's answer, not the form's.
+    """
+
+    group = forms.IntegerField(min_value=1, error_messages={"required": "Choose a group to publish to."})

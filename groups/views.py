@@ -5,6 +5,8 @@ from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from actions import selectors as action_selectors
+from connectors import selectors as connector_selectors
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
 from users.access import organization_view
@@ -62,6 +64,8 @@ def group_detail(request: HttpRequest, viewer: Viewer, group_id: int):
         ),
         "can_add_subgroup": policy.can(viewer, Action.CREATE_GROUPS, group),
         "can_unmap": policy.can(viewer, Action.MANAGE_GROUP_MAPPING, group),
+        "published_actions": action_selectors.published_to(group),
+        "published_connectors": connector_selectors.published_to(group),
     }
     return render(request, "groups/detail.html", context)
 

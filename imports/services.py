@@ -26,9 +26,9 @@ from attributes.models import AttributeDefinition
 from attributes.selectors import definitions_of, parse_context
 from kaizala_portal import jobs
 from kaizala_portal.jobs import LostClaim
-from users.models import Organization, OrganizationUser, User
+from users.models import Organization, User
 
-from . import bulk
+from . import bulk, preparing
 from .models import ImportJob, ImportRowError
 from .parsing import AttributeColumn, ParsedRow, PreparedBatch, RowError, RowParser, duplicate_error
 from .reader import UnreadableFile, normalise_header, open_sheet, sniff_header
@@ -196,8 +196,10 @@ def _process(job: ImportJob, run_id: str) -> None:
         if job.total_rows is None:
             job.total_rows = job.rows_done + _count_rest(path, job)
             _save_progress(job, run_id, total_rows=job.total_rows)
-        while batch := list(itertools.islice(rows, settings.IMPORT_BATCH_SIZE)):
-            _import_batch(job, run_id, parser, parser.prepare(batch))
+        batches = iter(lambda: list(itertools.islice(rows, settings.IMPORT_BATCH_SIZE)), [])
+        in_parallel = job.total_rows - job.rows_done >= settings.IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS
+        for prepared in preparing.prepared_batches(parser, batches, in_parallel=in_parallel):
+            _import_batch(job, run_id, parser, prepared)
     imported = job.created_count + job.updated_count + job.unchanged_count
     if imported == 0 and job.rejected_count:
         _finish(job, run_id, failure=f"All {job.rejected_count} rows were rejected: see the error log.")
@@ -243,15 +245,13 @@ def _import_batch(job: ImportJob, run_id: str, parser: RowParser, prepared: Prep
 def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], outcome: BatchOutcome) -> None:
     """Create or update the batch's people by phone number, as members added directly."""
     organization = job.organization
-    users = {u.phone_number: u for u in User.objects.filter(phone_number__in=parsed)}
-    memberships = {
-        m.user_id: m for m in OrganizationUser.objects.filter(organization=organization, user__in=users.values())
-    }
+    known = bulk.users_by_phone(list(parsed))
+    memberships = bulk.memberships_of(organization.pk, [user_id for user_id, _ in known.values()])
 
     new_people, renamed, seen_memberships, new_memberships = [], [], [], []
     for e164, row in parsed.items():
-        user = users.get(e164)
-        membership = memberships.get(user.pk) if user else None
+        user_id, name = known.get(e164, (None, ""))
+        membership = memberships.get(user_id)
         if membership is not None and membership.last_import_job_id == job.pk:
             outcome.errors.append(duplicate_error(row, membership.last_import_row))
             continue
@@ -260,16 +260,14 @@ def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], out
             if problem:
                 outcome.errors.append(problem)
                 continue
-            if user is None:
+            if user_id is None:
                 # What set_unusable_password() stores, without its slow 40-character random string.
-                user = User(phone_number=e164, name=row.name, password=UNUSABLE_PASSWORD_PREFIX + token_hex(8))
-                new_people.append(user)
-            new_memberships.append((row, user))
+                new_people.append((e164, row.name, UNUSABLE_PASSWORD_PREFIX + token_hex(8)))
+            new_memberships.append(row)
             continue
         changed = False
-        if row.name and row.name != user.name:
-            user.name = row.name
-            renamed.append(user)
+        if row.name and row.name != name:
+            renamed.append((user_id, row.name))
             changed = True
         merged = {**membership.attribute_values, **row.values}
         made_direct = not membership.added_directly and not parser.keeps_sources
@@ -285,17 +283,15 @@ def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], out
             outcome.unchanged += 1
 
     now = timezone.now()
-    bulk.insert_users(((u.phone_number, u.name, u.password) for u in new_people), joined=now)
-    if new_people:
-        # Read the new ids back (a number added meanwhile by someone else is found too).
-        created = User.objects.filter(phone_number__in=[u.phone_number for u in new_people])
-        ids = dict(created.values_list("phone_number", "pk"))
-        for user in new_people:
-            user.pk = ids[user.phone_number]
-    bulk.rename_users((u.pk, u.name) for u in renamed)
+    ids = {phone: user_id for phone, (user_id, _) in known.items()}
+    ids.update(bulk.insert_users(new_people, joined=now))
+    if added_meanwhile := [phone for phone, _, _ in new_people if phone not in ids]:
+        # Someone else created these numbers since the batch looked them up: they are joined as they are.
+        ids.update((phone, user_id) for phone, (user_id, _) in bulk.users_by_phone(added_meanwhile).items())
+    bulk.rename_users(renamed)
     bulk.update_memberships(seen_memberships)
     bulk.insert_memberships(
-        ((user.pk, row.values, row.number) for row, user in new_memberships),
+        ((ids[row.phone_number], row.values, row.number) for row in new_memberships),
         organization_id=organization.pk,
         added_by_id=job.uploaded_by_id,
         added_at=now,

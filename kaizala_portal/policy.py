@@ -11,6 +11,7 @@ of the organization's objects that role reaches:
 - ``ALL``: everything of the organization;
 - ``ADMIN_GROUPS``: the groups the viewer directly admins (and, for users, their members);
 - ``MEMBER_GROUPS``: the groups the viewer is in, whatever their role there;
+- ``OWN``: the Actions and Connectors the viewer created;
 - nothing, when the role is absent from the row.
 
 Groups are "of the organization" when they are mapped to it. The one exception is
@@ -23,6 +24,8 @@ from enum import StrEnum
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from actions.models import Action as KaizalaAction
+from connectors.models import Connector
 from groups.models import Group, GroupMembership
 from users.models import Organization, OrganizationUser, User
 
@@ -51,6 +54,16 @@ class Action(StrEnum):
     IMPORT_USERS = "import_users"
     # Exports: requesting files of the organization's users, their history and downloads.
     EXPORT_USERS = "export_users"
+    # Actions (mini-apps) and Connectors (integrations): the catalogue, adding to it,
+    # changing or removing an entry (and a connector's secret), publishing to groups.
+    VIEW_ACTIONS = "view_actions"
+    CREATE_ACTIONS = "create_actions"
+    MANAGE_ACTIONS = "manage_actions"
+    PUBLISH_ACTIONS = "publish_actions"
+    VIEW_CONNECTORS = "view_connectors"
+    CREATE_CONNECTORS = "create_connectors"
+    MANAGE_CONNECTORS = "manage_connectors"
+    PUBLISH_CONNECTORS = "publish_connectors"
     # Reports: figures of groups (members, joins and removals, attributes filled, publications).
     VIEW_REPORTS = "view_reports"
     VIEW_ORGANIZATION_REPORTS = "view_organization_reports"
@@ -60,6 +73,7 @@ class Reach(StrEnum):
     ALL = "all"
     ADMIN_GROUPS = "admin_groups"
     MEMBER_GROUPS = "member_groups"
+    OWN = "own"
 
 
 MATRIX: dict[Action, dict[Role, Reach]] = {
@@ -97,12 +111,30 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     Action.IMPORT_USERS: {Role.ORG_ADMIN: Reach.ALL},
     # An export holds every user's number and values: the whole organization's data, its admins'.
     Action.EXPORT_USERS: {Role.ORG_ADMIN: Reach.ALL},
+    # "View actions" / "View connectors": self-created or all in the organization, for
+    # everyone. Both are a choice of the viewer (the list's Mine / All toggle), not a limit.
+    Action.VIEW_ACTIONS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ALL, Role.MEMBER: Reach.ALL},
+    Action.VIEW_CONNECTORS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ALL, Role.MEMBER: Reach.ALL},
+    # "Self-created" implies that anyone of the organization may create them; what they
+    # created stays theirs to change or remove, and the organization's admins may do it to any.
+    Action.CREATE_ACTIONS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ALL, Role.MEMBER: Reach.ALL},
+    Action.CREATE_CONNECTORS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ALL, Role.MEMBER: Reach.ALL},
+    Action.MANAGE_ACTIONS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.OWN, Role.MEMBER: Reach.OWN},
+    Action.MANAGE_CONNECTORS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.OWN, Role.MEMBER: Reach.OWN},
+    # "Publish or unpublish": the target is the group; any Action or Connector of the
+    # organization may be published by whoever reaches that group.
+    Action.PUBLISH_ACTIONS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
+    Action.PUBLISH_CONNECTORS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
     # "View reports": org admins of all organization groups, group admins of the groups
     # they directly admin (and of those groups' users).
     Action.VIEW_REPORTS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
     # Reports of what belongs to no group (imports, exports): the whole organization's, its admins'.
     Action.VIEW_ORGANIZATION_REPORTS: {Role.ORG_ADMIN: Reach.ALL},
 }
+
+# What an organization's catalogue holds: both have an organization and a creator.
+CatalogueEntry = KaizalaAction | Connector
+Target = OrganizationUser | Group | CatalogueEntry
 
 
 @dataclass(frozen=True)
@@ -115,7 +147,7 @@ class Viewer:
     # Every group of the organization the viewer is in, as admin or member.
     group_ids: frozenset[int] = field(default_factory=frozenset)
 
-    def can(self, action: Action, target: OrganizationUser | Group | None = None) -> bool:
+    def can(self, action: Action, target: Target | None = None) -> bool:
         return can(self, action, target)
 
 
@@ -162,8 +194,8 @@ def reaches_whole_organization(viewer: Viewer, action: Action) -> bool:
     return reach(viewer, action) is Reach.ALL
 
 
-def can(viewer: Viewer, action: Action, target: OrganizationUser | Group | None = None) -> bool:
-    """May ``viewer`` do ``action`` (to ``target``, an organization user or a group, when given)?"""
+def can(viewer: Viewer, action: Action, target: Target | None = None) -> bool:
+    """May ``viewer`` do ``action`` (to ``target``: an organization user, a group, an Action or a Connector)?"""
     granted = reach(viewer, action)
     if granted is None:
         return False
@@ -171,6 +203,8 @@ def can(viewer: Viewer, action: Action, target: OrganizationUser | Group | None 
         return True
     if isinstance(target, Group):
         return _reaches_group(viewer, action, granted, target)
+    if isinstance(target, CatalogueEntry):
+        return _reaches_catalogue_entry(viewer, granted, target)
     if target.organization_id != viewer.organization.pk:
         return False
     if granted is Reach.ALL:
@@ -192,10 +226,21 @@ def _reaches_group(viewer: Viewer, action: Action, granted: Reach, group: Group)
     return group.pk in viewer.group_ids
 
 
+def _reaches_catalogue_entry(viewer: Viewer, granted: Reach, entry: CatalogueEntry) -> bool:
+    """For publishing, this answers whether the entry may be published at all; the group is asked apart."""
+    if entry.organization_id != viewer.organization.pk:
+        return False
+    if granted is Reach.OWN:
+        return entry.created_by_id == viewer.user.pk
+    return True
+
+
 def scope(viewer: Viewer, action: Action, queryset: QuerySet) -> QuerySet:
-    """Narrow organization users, or groups, to those ``viewer`` may do ``action`` to."""
+    """Narrow organization users, groups, Actions or Connectors to those ``viewer`` may do ``action`` to."""
     if queryset.model is Group:
         return _scope_groups(viewer, action, queryset)
+    if queryset.model in (KaizalaAction, Connector):
+        return _scope_catalogue(viewer, action, queryset)
     queryset = queryset.filter(organization=viewer.organization)
     granted = reach(viewer, action)
     if granted is Reach.ALL:
@@ -220,6 +265,16 @@ def _scope_groups(viewer: Viewer, action: Action, queryset: QuerySet[Group]) -> 
     if action is Action.MANAGE_GROUP_MAPPING:
         return queryset.filter(in_organization | Q(pk__in=_mappable_groups(viewer).values("pk")))
     return queryset.filter(in_organization)
+
+
+def _scope_catalogue(viewer: Viewer, action: Action, queryset: QuerySet) -> QuerySet:
+    granted = reach(viewer, action)
+    if granted is None:
+        return queryset.none()
+    queryset = queryset.filter(organization=viewer.organization)
+    if granted is Reach.OWN:
+        return queryset.filter(created_by=viewer.user)
+    return queryset
 
 
 def _mappable_groups(viewer: Viewer) -> QuerySet[Group]:

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "attributes",
     "imports",
     "exports",
+    "actions",
+    "connectors",
     "reports",
 ]
 
@@ -222,6 +224,8 @@ LOGGING = {
 # Imports: limits, batch size, and when a job whose worker went quiet is taken over.
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
+# From this many rows on, a second process reads rows into people while the worker writes them.
+IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS = env.int("IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS", default=10_000)
 IMPORT_STALE_AFTER_SECONDS = env.int("IMPORT_STALE_AFTER_SECONDS", default=120)
 IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
 # Exports: rows read per round trip, how often progress (the heartbeat) is saved, takeovers.
@@ -229,6 +233,15 @@ EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
 EXPORT_PROGRESS_SECONDS = env.float("EXPORT_PROGRESS_SECONDS", default=1.0)
 EXPORT_STALE_AFTER_SECONDS = env.int("EXPORT_STALE_AFTER_SECONDS", default=120)
 EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
+# Actions: custom packages are .zip files read in memory, never extracted; these bound that read.
+ACTIONS_PAGE_SIZE = 25
+ACTION_PACKAGE_MAX_BYTES = env.int("ACTION_PACKAGE_MAX_BYTES", default=5 * 1024 * 1024)
+ACTION_PACKAGE_MAX_UNPACKED_BYTES = env.int("ACTION_PACKAGE_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024)
+ACTION_PACKAGE_MAX_FILES = env.int("ACTION_PACKAGE_MAX_FILES", default=500)
+ACTION_MANIFEST_MAX_BYTES = 64 * 1024
+# Connectors: their callbacks carry the organization's data, so only over https in production.
+CONNECTORS_PAGE_SIZE = 25
+CONNECTORS_REQUIRE_HTTPS = env.bool("CONNECTORS_REQUIRE_HTTPS", default=not DEBUG)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-imports": {"task": "imports.tasks.sweep_stale_imports", "schedule": 60.0},
     "sweep-stale-exports": {"task": "exports.tasks.sweep_stale_exports", "schedule": 60.0},

@@ -23,6 +23,8 @@ organization_urls = [
     path("imports/", include("imports.urls")),
     path("exports/", include("exports.urls")),
     path("groups/", include("groups.urls")),
+    path("actions/", include("actions.urls")),
+    path("connectors/", include("connectors.urls")),
     path("settings/", include("groups.settings_urls")),
     path("reports/", include("reports.urls")),
 ]

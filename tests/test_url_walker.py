@@ -6,12 +6,16 @@ Organization pages say which policy action guards them (``organization_view``); 
 expected answer follows from the policy: the login page for anonymous people, 404 for
 another organization's admin (nothing of this organization exists for them), 403 where
 the role is refused, and the page (or a redirect, or 405 for the other method) otherwise.
+Where a URL names an Action or a Connector, the policy is asked about that very one:
+changing it is its creator's (or an org admin's), whoever else may see it.
 """
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
+from actions.models import Action, ActionPublication
+from connectors.models import Connector, ConnectorPublication
 from exports.models import ExportJob
 from groups.models import GroupMembership
 from imports.models import ImportJob
@@ -58,7 +62,23 @@ def things(organization, org_admin, group_admin, admin_group, member, superuser)
     )
     export_job.file.save("e.csv", ContentFile(b"Name,Phone Number\n"), save=False)
     export_job.save()
-    return {"member": member, "group": admin_group, "unmapped": unmapped, "import": import_job, "export": export_job}
+    action = Action(organization=organization, created_by=org_admin, name="Site audit", kind=Action.Kind.CUSTOM)
+    action.package.save("audit.zip", ContentFile(b"PK\x05\x06" + bytes(18)), save=False)
+    action.save()
+    ActionPublication.objects.create(action=action, group=admin_group, published_by=org_admin)
+    connector = Connector.objects.create(
+        organization=organization, created_by=org_admin, name="CRM", callback_url="https://crm.example.com/hook"
+    )
+    ConnectorPublication.objects.create(connector=connector, group=admin_group, published_by=org_admin)
+    return {
+        "member": member,
+        "group": admin_group,
+        "unmapped": unmapped,
+        "import": import_job,
+        "export": export_job,
+        "action": action,
+        "connector": connector,
+    }
 
 
 def kwargs_for(name: str, converters, organization, things) -> dict:
@@ -74,6 +94,10 @@ def kwargs_for(name: str, converters, organization, things) -> dict:
             values[key] = things["import"].pk
         elif key == "job_id" and name.startswith("exports:"):
             values[key] = things["export"].pk
+        elif key == "action_id":
+            values[key] = things["action"].pk
+        elif key == "connector_id":
+            values[key] = things["connector"].pk
         else:
             pytest.fail(f"The URL walker cannot fill in <{key}> of {name}: teach it what object that names.")
     return values
@@ -89,8 +113,13 @@ def test_every_url_answers_each_person_as_the_policy_says(
     view = resolve(url).func
     user = None if person == "anonymous" else request.getfixturevalue(person)
     action = getattr(view, "policy_action", None)
+    target = (
+        things["action"] if "action_id" in converters else things["connector"] if "connector_id" in converters else None
+    )
     # Decided before the request: a POST may change the person's role (unmapping their group).
-    allowed = user is not None and action is not None and policy.can(policy.viewer_for(user, organization), action)
+    allowed = (
+        user is not None and action is not None and policy.can(policy.viewer_for(user, organization), action, target)
+    )
     response = getattr(client if user is None else client_for(user), method)(url)
     status = response.status_code
 

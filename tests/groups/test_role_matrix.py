@@ -5,12 +5,16 @@ after a write that was done (302), a refusal (403), nothing at all (404: another
 organization's things, or a group they could never map, do not exist for them), or the
 login page (anonymous). Every write is also checked for its effect: it happened exactly
 when the person was allowed. A case may name objects in its query string too (the
-Reports page's group picker). The Connectors and Actions rows come later.
+Reports page's group picker).
 
 The organization: ``admin_group`` (Sales North) is admined by ``group_admin`` and has
 ``member``; its subgroup ``sub_group`` and the sibling ``other_group`` are admined by
 others. Two groups are mapped nowhere: ``volunteers`` (admined by ``group_admin``) and
 ``drivers`` (admined by ``org_admin``).
+
+Actions and Connectors: the poll and the CRM connector, added by the member, are published
+nowhere; the checklist and the helpdesk connector, added by the org admin, are published to
+both Sales groups. Anyone may publish anyone's, to the groups their role reaches.
 """
 
 from dataclasses import dataclass
@@ -20,6 +24,8 @@ import pytest
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from actions.models import Action, ActionPublication
+from connectors.models import Connector, ConnectorPublication
 from groups.models import Group, GroupMembership
 from users.models import OrganizationUser
 
@@ -168,6 +174,82 @@ MATRIX: dict[str, list[Case]] = {
             done="other_group_moved",
         ),
     ],
+    "View connectors": [
+        Case("GET connectors:list", {}, [200, 200, 200, 404, 200, "login"]),
+        Case("GET connectors:detail", {"connector_id": "crm"}, [200, 200, 200, 404, 200, "login"]),
+        Case("GET connectors:detail", {"connector_id": "helpdesk"}, [200, 200, 200, 404, 200, "login"]),
+    ],
+    "Publish or unpublish connectors": [
+        Case(
+            "POST connectors:publish",
+            {"connector_id": "crm"},
+            [302, 302, 403, 404, 302, "login"],
+            data={"group": "admin_group"},
+            done="crm_in_admin_group",
+        ),
+        Case(
+            "POST connectors:publish",
+            {"connector_id": "crm"},
+            [302, 403, 403, 404, 302, "login"],
+            data={"group": "other_group"},
+            done="crm_in_other_group",
+        ),
+        Case(
+            "GET connectors:unpublish",
+            {"connector_id": "helpdesk", "group_id": "admin_group"},
+            [200, 200, 403, 404, 200, "login"],
+        ),
+        Case(
+            "POST connectors:unpublish",
+            {"connector_id": "helpdesk", "group_id": "admin_group"},
+            [302, 302, 403, 404, 302, "login"],
+            done="helpdesk_left_admin_group",
+        ),
+        Case(
+            "POST connectors:unpublish",
+            {"connector_id": "helpdesk", "group_id": "other_group"},
+            [302, 403, 403, 404, 302, "login"],
+            done="helpdesk_left_other_group",
+        ),
+    ],
+    "View actions": [
+        Case("GET actions:list", {}, [200, 200, 200, 404, 200, "login"]),
+        Case("GET actions:detail", {"action_id": "poll"}, [200, 200, 200, 404, 200, "login"]),
+        Case("GET actions:detail", {"action_id": "checklist"}, [200, 200, 200, 404, 200, "login"]),
+    ],
+    "Publish or unpublish actions": [
+        Case(
+            "POST actions:publish",
+            {"action_id": "poll"},
+            [302, 302, 403, 404, 302, "login"],
+            data={"group": "admin_group"},
+            done="poll_in_admin_group",
+        ),
+        Case(
+            "POST actions:publish",
+            {"action_id": "poll"},
+            [302, 403, 403, 404, 302, "login"],
+            data={"group": "other_group"},
+            done="poll_in_other_group",
+        ),
+        Case(
+            "GET actions:unpublish",
+            {"action_id": "checklist", "group_id": "admin_group"},
+            [200, 200, 403, 404, 200, "login"],
+        ),
+        Case(
+            "POST actions:unpublish",
+            {"action_id": "checklist", "group_id": "admin_group"},
+            [302, 302, 403, 404, 302, "login"],
+            done="checklist_left_admin_group",
+        ),
+        Case(
+            "POST actions:unpublish",
+            {"action_id": "checklist", "group_id": "other_group"},
+            [302, 403, 403, 404, 302, "login"],
+            done="checklist_left_other_group",
+        ),
+    ],
 }
 
 
@@ -185,6 +267,17 @@ def world(organization, org_admin, group_admin, admin_group, member, outsider_me
     GroupMembershipFactory(group=volunteers, user=group_admin, role=GroupMembership.Role.ADMIN)
     drivers = GroupFactory(organization=None, name="Drivers")
     GroupMembershipFactory(group=drivers, user=org_admin, role=GroupMembership.Role.ADMIN)
+    poll = Action.objects.create(organization=organization, created_by=member, name="Lunch poll", kind="poll")
+    checklist = Action.objects.create(organization=organization, created_by=org_admin, name="Audit", kind="checklist")
+    crm = Connector.objects.create(
+        organization=organization, created_by=member, name="CRM", callback_url="https://c.test"
+    )
+    helpdesk = Connector.objects.create(
+        organization=organization, created_by=org_admin, name="Helpdesk", callback_url="https://h.test"
+    )
+    for group in (admin_group, other_group):
+        ActionPublication.objects.create(action=checklist, group=group, published_by=org_admin)
+        ConnectorPublication.objects.create(connector=helpdesk, group=group, published_by=org_admin)
     return {
         "organization": organization,
         "org_admin": org_admin,
@@ -198,6 +291,10 @@ def world(organization, org_admin, group_admin, admin_group, member, outsider_me
         "sub_group": sub_group,
         "volunteers": volunteers,
         "drivers": drivers,
+        "poll": poll,
+        "checklist": checklist,
+        "crm": crm,
+        "helpdesk": helpdesk,
     }
 
 
@@ -223,7 +320,28 @@ DONE = {
     "drivers": lambda w: Group.objects.get(pk=w["drivers"].pk).organization_id == w["organization"].pk,
     "created": lambda w: Group.objects.filter(name="New", organization=w["organization"]).exists(),
     "other_group_moved": lambda w: Group.objects.get(pk=w["other_group"].pk).parent_id == w["admin_group"].pk,
+    "poll_in_admin_group": lambda w: _published(ActionPublication, action=w["poll"], group=w["admin_group"]),
+    "poll_in_other_group": lambda w: _published(ActionPublication, action=w["poll"], group=w["other_group"]),
+    "checklist_left_admin_group": lambda w: (
+        not _published(ActionPublication, action=w["checklist"], group=w["admin_group"])
+    ),
+    "checklist_left_other_group": lambda w: (
+        not _published(ActionPublication, action=w["checklist"], group=w["other_group"])
+    ),
+    "crm_in_admin_group": lambda w: _published(ConnectorPublication, connector=w["crm"], group=w["admin_group"]),
+    "crm_in_other_group": lambda w: _published(ConnectorPublication, connector=w["crm"], group=w["other_group"]),
+    "helpdesk_left_admin_group": lambda w: (
+        not _published(ConnectorPublication, connector=w["helpdesk"], group=w["admin_group"])
+    ),
+    "helpdesk_left_other_group": lambda w: (
+        not _published(ConnectorPublication, connector=w["helpdesk"], group=w["other_group"])
+    ),
 }
+
+
+def _published(publication_model, **where) -> bool:
+    return publication_model.objects.filter(**where).exists()
+
 
 CASES = [(row, case) for row, cases in MATRIX.items() for case in cases]
 
@@ -276,6 +394,15 @@ BUTTONS = [
     ("groups:list", {}, "reports:index", [True, True, False, None, True]),
     ("groups:hierarchy", {}, "groups:detail other_group", [True, False, False, None, True]),
     ("groups:hierarchy", {}, "groups:detail admin_group", [True, True, True, None, True]),
+    # Publishing is offered to those whose role reaches a group; changing is the creator's and the org admins'.
+    ("actions:detail", {"action_id": "poll"}, "actions:publish", [True, True, False, None, True]),
+    ("actions:detail", {"action_id": "poll"}, "actions:delete", [True, False, True, None, True]),
+    ("actions:detail", {"action_id": "checklist"}, "actions:delete", [True, False, False, None, True]),
+    ("connectors:detail", {"connector_id": "crm"}, "connectors:publish", [True, True, False, None, True]),
+    ("connectors:detail", {"connector_id": "crm"}, "connectors:rotate_secret", [True, False, True, None, True]),
+    ("connectors:detail", {"connector_id": "helpdesk"}, "connectors:delete", [True, False, False, None, True]),
+    ("groups:list", {}, "actions:list", [True, True, True, None, True]),
+    ("groups:list", {}, "connectors:list", [True, True, True, None, True]),
 ]
 
 
@@ -292,7 +419,9 @@ def test_buttons_show_only_what_the_role_may_do(client_for, world, page, page_kw
     link_kwargs = _ids(world, {"group_id": target[0]} if target else page_kwargs)
     if link_name in ("groups:remove_member", "groups:change_role"):
         link_kwargs["user_id"] = world["member"].pk
-    if (link_name.startswith("settings:") and link_name != "settings:unmap_group") or link_name == "reports:index":
+    if (link_name.startswith("settings:") and link_name != "settings:unmap_group") or link_name.endswith(
+        (":list", ":index")
+    ):
         link_kwargs = {}
     href = reverse(link_name, kwargs=slug | link_kwargs)
     assert (f'href="{href}' in response.content.decode() or f'action="{href}"' in response.content.decode()) is want

@@ -171,8 +171,12 @@ def test_the_template_has_the_columns_and_marks_mandatory_ones(organization, emp
     assert template.startswith("\ufeffName,Phone Number,Employee ID (mandatory),Grade\r\n")
 
 
-def test_a_retried_job_resumes_after_its_last_committed_batch(make_job, organization, org_admin, settings):
+@pytest.mark.parametrize("prepared_in_parallel", [False, True], ids=["prepared-in-line", "prepared-in-parallel"])
+def test_a_retried_job_resumes_after_its_last_committed_batch(
+    make_job, organization, org_admin, settings, prepared_in_parallel
+):
     settings.IMPORT_BATCH_SIZE = 2
+    settings.IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS = 0 if prepared_in_parallel else 10**9
     lines = [f"Person {n},+9198123001{n:02d}" for n in range(7)] + ["Again,+919812300100"]
     job = make_job("Name,Phone Number\n" + "\n".join(lines) + "\n")
     # A first run committed two batches (four rows) and died.

@@ -54,10 +54,15 @@ def test_a_worker_imports_an_uploaded_file(redis_url, organization, job):
     assert_imported_exactly_once(job, organization)
 
 
-def test_a_pool_process_killed_mid_import_is_replaced_and_the_job_resumes(redis_url, organization, job):
-    with running_worker(extra_env=SLOW_BATCHES) as worker:
+@pytest.mark.parametrize("prepared_in_parallel", [False, True], ids=["prepared-in-line", "prepared-in-parallel"])
+def test_a_pool_process_killed_mid_import_is_replaced_and_the_job_resumes(
+    redis_url, organization, job, prepared_in_parallel
+):
+    parallel_from = "0" if prepared_in_parallel else str(ROWS + 1)
+    with running_worker(extra_env={**SLOW_BATCHES, "IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS": parallel_from}) as worker:
         enqueue_import(job.pk)
         wait_for(lambda: progress(job).rows_done >= 1000, what="the first batches")
+        assert len(preparers_of(worker)) == (1 if prepared_in_parallel else 0)
         (child,) = subprocess.run(
             ["pgrep", "-P", str(worker.process.pid)], capture_output=True, text=True
         ).stdout.split()
@@ -66,8 +71,18 @@ def test_a_pool_process_killed_mid_import_is_replaced_and_the_job_resumes(redis_
         assert done_when_killed < ROWS, "the import finished before the kill: make the file bigger"
         # acks_late + reject_on_worker_lost: the message goes back to the queue and a new pool process resumes.
         wait_for(lambda: not progress(job).is_processing, what="the resumed import to finish")
+        # The killed process's helper read the end of its input and went too.
+        wait_for(lambda: not preparers_of(worker), what="the lost helper to exit")
     assert_imported_exactly_once(job, organization)
     assert progress(job).attempts == 2
+
+
+def preparers_of(worker) -> list[str]:
+    """Row-preparing processes left in the worker's session (a killed parent's child is re-parented there)."""
+    found = subprocess.run(
+        ["pgrep", "-s", str(worker.process.pid), "-f", "imports.preparing"], capture_output=True, text=True
+    )
+    return found.stdout.split()
 
 
 def test_a_whole_worker_killed_mid_import_is_noticed_by_the_sweeper_and_the_job_resumes(

@@ -4,6 +4,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from actions.models import Action
+from connectors.models import Connector, ConnectorPublication
+from groups.models import Group
 from users.management.commands.seed_demo import DEMO_LOGINS, DEMO_PASSWORD
 from users.models import Organization, OrganizationUser
 
@@ -57,3 +60,20 @@ def test_demo_data_has_history_for_the_reports(db):
     group_admin = log_in(group_admin_phone).client.get(reports)
     assert [row[0] for row in group_admin.context["members"].rows] == ["Field Staff / North"]
     assert sum(joins for _, joins, _ in group_admin.context["activity"].rows) > 0
+
+
+def test_demo_data_has_actions_and_connectors_published_to_groups(db):
+    call_command("seed_demo", users=10, stdout=StringIO())
+    contoso = Organization.objects.get(slug="contoso")
+
+    kinds = set(Action.objects.filter(organization=contoso).values_list("kind", flat=True))
+    assert kinds == {"poll", "survey", "checklist", "announcement", "custom"}
+    custom = Action.objects.get(organization=contoso, kind="custom")
+    assert custom.package and custom.manifest["name"] == custom.name == "Clinic stock check"
+    north = Group.objects.get(name="Field Staff / North")
+    assert set(north.action_publications.values_list("action__name", flat=True)) == {
+        "Daily attendance",
+        "Quarterly pulse survey",
+    }
+    assert Connector.objects.filter(organization=contoso).count() == 2
+    assert ConnectorPublication.objects.filter(connector__organization=contoso).count() == 2

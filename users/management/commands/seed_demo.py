@@ -1,7 +1,10 @@
 """Demo data: an organization to log into with each of the three roles."""
 
+import io
+import json
 import random
 import secrets
+import zipfile
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
@@ -9,7 +12,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from actions import services as actions
+from actions.packages import Package, read_package
 from attributes.models import AttributeDefinition
+from connectors import services as connectors
 from exports.models import ExportJob
 from groups.models import Group, GroupMembership
 from groups.services import add_members, create_group
@@ -166,8 +172,80 @@ class Command(BaseCommand):
         get_or_create_users({p.phone_number: p for p in partner_people})
         add_members(group=partners, phone_numbers=[p.phone_number for p in partner_people], added_by=admin)
 
+        self._actions_and_connectors(
+            organization, admin=admin, group_admin=group_admin, member=member, north=north, south=south
+        )
+        self._actions_and_connectors_elsewhere(organization, admin=admin, clinics=clinics, head_office=head_office)
         self._spread_joins(organization)
         self._past_jobs(organization, admin)
+
+    def _actions_and_connectors(self, organization, *, admin, group_admin, member, north, south):
+        """A catalogue with something created by each login, some of it published to North."""
+        attendance = actions.create_action(
+            organization=organization,
+            created_by=admin,
+            name="Daily attendance",
+            kind="checklist",
+            description="Tick who turned up for the shift.",
+        )
+        survey = actions.create_action(
+            organization=organization,
+            created_by=group_admin,
+            name="Quarterly pulse survey",
+            kind="survey",
+            description="Five questions on how the quarter went.",
+            version="2.0",
+        )
+        actions.create_action(
+            organization=organization,
+            created_by=member,
+            name="Team lunch poll",
+            kind="poll",
+            description="Where shall we eat on Friday?",
+        )
+        actions.create_action(
+            organization=organization,
+            created_by=admin,
+            name="Safety notice",
+            kind="announcement",
+            description="Read and acknowledge the new safety rules.",
+        )
+        for group in (north, south):
+            actions.publish_action(action=attendance, group=group, published_by=admin)
+        actions.publish_action(action=survey, group=north, published_by=group_admin)
+        roster, _ = connectors.register_connector(
+            organization=organization,
+            created_by=group_admin,
+            name="Shift roster sync",
+            description="Reads North's members to build the weekly roster.",
+            callback_url="https://roster.example.com/kaizala/events",
+            permissions=["read_group_members"],
+        )
+        connectors.publish_connector(connector=roster, group=north, published_by=group_admin)
+
+    def _actions_and_connectors_elsewhere(self, organization, *, admin, clinics, head_office):
+        content, package = _demo_package()
+        stock_check = actions.create_action(
+            organization=organization,
+            created_by=admin,
+            name=package.name,
+            kind="custom",
+            description=package.description,
+            version=package.version,
+            package=ContentFile(content, name="stock-check.zip"),
+            manifest=package.manifest,
+        )
+        actions.publish_action(action=stock_check, group=clinics, published_by=admin)
+        # The secrets are thrown away: whoever wants to try a demo connector makes a new one.
+        tickets, _ = connectors.register_connector(
+            organization=organization,
+            created_by=admin,
+            name="Helpdesk tickets",
+            description="Posts a message when a ticket for the group is opened or closed.",
+            callback_url="https://helpdesk.example.com/hooks/kaizala",
+            permissions=["read_group_members", "post_messages"],
+        )
+        connectors.publish_connector(connector=tickets, group=head_office, published_by=admin)
 
     def _spread_joins(self, organization: Organization) -> None:
         """Back-date the memberships over the past months, so that the Reports show joins over time."""
@@ -276,3 +354,18 @@ class Command(BaseCommand):
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
             people[e164] = NewUser(phone_number=e164, name=name)
         return list(people.values())
+
+
+def _demo_package() -> tuple[bytes, Package]:
+    """A small custom Action package, checked like any upload."""
+    manifest = {
+        "name": "Clinic stock check",
+        "version": "1.3.0",
+        "description": "Count the medicines on the shelf and flag what runs low.",
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", json.dumps(manifest, indent=2))
+        archive.writestr("index.html", "<!doctype html><title>Clinic stock check</title><h1>Stock check</h1>")
+    content = buffer.getvalue()
+    return content, read_package(io.BytesIO(content), size=len(content))

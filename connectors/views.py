@@ -1,0 +1,113 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_http_methods, require_POST
+
+from groups.access import access_group
+from groups.forms import PublishToGroupForm
+from kaizala_portal import policy
+from kaizala_portal.policy import Action, Viewer
+from users.access import organization_view
+
+from . import selectors, services
+from .access import access_connector, access_publication
+from .forms import ConnectorForm
+from .models import Connector
+
+
+@organization_view(Action.VIEW_CONNECTORS)
+def connector_list(request: HttpRequest, viewer: Viewer):
+    showing_all = request.GET.get("show") == "all"
+    connectors = selectors.connectors_visible_to(viewer, mine_only=not showing_all)
+    page = Paginator(connectors, settings.CONNECTORS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "connectors/list.html", {"viewer": viewer, "page": page, "showing_all": showing_all})
+
+
+@organization_view(Action.CREATE_CONNECTORS)
+@require_http_methods(["GET", "POST"])
+def register_connector(request: HttpRequest, viewer: Viewer):
+    form = ConnectorForm(request.POST or None, organization=viewer.organization)
+    if request.method == "POST" and form.is_valid():
+        connector, secret = services.register_connector(
+            organization=viewer.organization, created_by=request.user, **form.cleaned_data
+        )
+        messages.success(request, f"Registered the connector {connector.name}.")
+        return _show_secret_once(request, viewer, connector, secret)
+    return render(request, "connectors/create.html", {"viewer": viewer, "form": form})
+
+
+@organization_view(Action.VIEW_CONNECTORS)
+def connector_detail(request: HttpRequest, viewer: Viewer, connector_id: int):
+    connector = access_connector(viewer, connector_id, Action.VIEW_CONNECTORS)
+    publications = list(selectors.publications_of(connector))
+    context = {
+        "viewer": viewer,
+        "connector": connector,
+        "rows": [(p, policy.can(viewer, Action.PUBLISH_CONNECTORS, p.group)) for p in publications],
+        "can_publish": policy.can(viewer, Action.PUBLISH_CONNECTORS),
+        "publishable_groups": selectors.groups_to_publish_to(viewer, connector),
+        "can_manage": policy.can(viewer, Action.MANAGE_CONNECTORS, connector),
+    }
+    return render(request, "connectors/detail.html", context)
+
+
+@organization_view(Action.PUBLISH_CONNECTORS)
+@require_POST
+def publish_connector(request: HttpRequest, viewer: Viewer, connector_id: int):
+    connector = access_connector(viewer, connector_id, Action.PUBLISH_CONNECTORS)
+    form = PublishToGroupForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a group to publish to.")
+        return redirect("connectors:detail", org_slug=viewer.organization.slug, connector_id=connector.pk)
+    # A group the viewer was not offered is refused here (403), not merely left out of the form.
+    group = access_group(viewer, form.cleaned_data["group"], Action.PUBLISH_CONNECTORS)
+    _, published = services.publish_connector(connector=connector, group=group, published_by=request.user)
+    if published:
+        messages.success(request, f"Published {connector.name} to {group.name}.")
+    else:
+        messages.info(request, f"{connector.name} was already published to {group.name}.")
+    return redirect("connectors:detail", org_slug=viewer.organization.slug, connector_id=connector.pk)
+
+
+@organization_view(Action.PUBLISH_CONNECTORS)
+@require_http_methods(["GET", "POST"])
+def unpublish_connector(request: HttpRequest, viewer: Viewer, connector_id: int, group_id: int):
+    publication = access_publication(viewer, connector_id, group_id)
+    if request.method == "POST":
+        services.unpublish_connector(publication=publication)
+        messages.success(request, f"Unpublished {publication.connector.name} from {publication.group.name}.")
+        return redirect("connectors:detail", org_slug=viewer.organization.slug, connector_id=connector_id)
+    return render(request, "connectors/confirm_unpublish.html", {"viewer": viewer, "publication": publication})
+
+
+@organization_view(Action.MANAGE_CONNECTORS)
+@require_http_methods(["GET", "POST"])
+def rotate_secret(request: HttpRequest, viewer: Viewer, connector_id: int):
+    connector = access_connector(viewer, connector_id, Action.MANAGE_CONNECTORS)
+    if request.method == "POST":
+        secret = services.rotate_secret(connector=connector)
+        messages.success(request, f"{connector.name} has a new secret; the old one no longer works.")
+        return _show_secret_once(request, viewer, connector, secret)
+    return render(request, "connectors/confirm_rotate.html", {"viewer": viewer, "connector": connector})
+
+
+@organization_view(Action.MANAGE_CONNECTORS)
+@require_http_methods(["GET", "POST"])
+def delete_connector(request: HttpRequest, viewer: Viewer, connector_id: int):
+    connector = access_connector(viewer, connector_id, Action.MANAGE_CONNECTORS)
+    if request.method == "POST":
+        services.delete_connector(connector=connector)
+        messages.success(request, f"Deleted the connector {connector.name}.")
+        return redirect("connectors:list", org_slug=viewer.organization.slug)
+    context = {"viewer": viewer, "connector": connector, "group_count": selectors.publications_of(connector).count()}
+    return render(request, "connectors/confirm_delete.html", context)
+
+
+def _show_secret_once(request: HttpRequest, viewer: Viewer, connector: Connector, secret: str) -> HttpResponse:
+    """The one page that ever shows the secret: rendered in answer to the POST, never stored, never cached."""
+    response = render(request, "connectors/secret.html", {"viewer": viewer, "connector": connector, "secret": secret})
+    add_never_cache_headers(response)
+    return response
