@@ -8,11 +8,13 @@ draws it, and its CSV download writes the very same rows.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Trunc
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
 
+from actions.models import ActionPublication
 from attributes.selectors import definitions_of
+from connectors.models import ConnectorPublication
 from exports.models import ExportJob
 from groups.models import Group, GroupMembership
 from groups.selectors import with_member_counts
@@ -73,6 +75,42 @@ def members_per_group(groups: QuerySet[Group]) -> Table:
         for group in with_member_counts(groups).order_by("name", "pk")
     ]
     return Table(columns=("Group", "Admins", "Other members", "All members"), rows=rows)
+
+
+def publications_per_group(scope: ReportScope) -> Table:
+    """The organization's Actions and Connectors published to each group: now, and newly in the period."""
+    organization, since = scope.viewer.organization, scope.since
+    groups = scope.groups.annotate(
+        actions=_publications(ActionPublication, action__organization=organization),
+        recent_actions=_publications(ActionPublication, action__organization=organization, published_at__gte=since),
+        connectors=_publications(ConnectorPublication, connector__organization=organization),
+        recent_connectors=_publications(
+            ConnectorPublication, connector__organization=organization, published_at__gte=since
+        ),
+    )
+    rows = [
+        (group.name, group.actions, group.recent_actions, group.connectors, group.recent_connectors) for group in groups
+    ]
+    columns = (
+        "Group",
+        "Actions published",
+        "Actions published in the period",
+        "Connectors published",
+        "Connectors published in the period",
+    )
+    return Table(columns=columns, rows=rows)
+
+
+def _publications(model, **conditions):
+    # A subquery per figure rather than joins: joining both kinds would multiply their rows.
+    counted = (
+        model.objects.filter(group=OuterRef("pk"), **conditions)
+        .order_by()
+        .values("group")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted), 0)
 
 
 def joins_and_removals(scope: ReportScope) -> Table:

@@ -10,5 +10,6 @@ urlpatterns = [
     path("members.csv", views.download, {"table": "members"}, name="members_csv"),
     path("activity.csv", views.download, {"table": "activity"}, name="activity_csv"),
     path("attributes.csv", views.download, {"table": "attributes"}, name="attributes_csv"),
+    path("publications.csv", views.download, {"table": "publications"}, name="publications_csv"),
     path("jobs.csv", views.download_jobs, name="jobs_csv"),
 ]

@@ -19,6 +19,7 @@ from .selectors import ReportScope
 MEMBERS = [charts.Series("Admins", "series-admins"), charts.Series("Other members", "series-members")]
 ACTIVITY = [charts.Series("Joins", "series-joins"), charts.Series("Removals", "series-removals")]
 FILLED = [charts.Series("Users with a value", "series-filled")]
+PUBLISHED = [charts.Series("Actions", "series-actions"), charts.Series("Connectors", "series-connectors")]
 JOBS = [charts.Series("Imports", "series-imports"), charts.Series("Exports", "series-exports")]
 
 
@@ -28,6 +29,9 @@ def report(request: HttpRequest, viewer: Viewer):
     form, scope = _report_scope(request, viewer)
     members = selectors.members_per_group(scope.groups)
     members_page = Paginator(members.rows, settings.REPORT_GROUPS_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Both per-group tables list the same groups in the same order: one page number serves both.
+    publications = selectors.publications_per_group(scope)
+    publications_page = Paginator(publications.rows, settings.REPORT_GROUPS_PAGE_SIZE).get_page(request.GET.get("page"))
     activity = selectors.joins_and_removals(scope)
     attributes, reported_users = selectors.attribute_completeness(scope)
     context = {
@@ -42,6 +46,14 @@ def report(request: HttpRequest, viewer: Viewer):
             series=MEMBERS,
             rows=[(name, [admins, others]) for name, admins, others, _ in members_page],
         ),
+        "publications": publications,
+        "publications_page": publications_page,
+        "publications_chart": charts.horizontal_bars(
+            description="Actions and Connectors published to each group listed below.",
+            series=PUBLISHED,
+            rows=[(name, [actions, connectors]) for name, actions, _, connectors, _ in publications_page],
+        ),
+        "any_published": any(row[1] or row[3] for row in publications.rows),
         "activity": activity,
         "activity_has_any": any(joins or removals for _, joins, removals in activity.rows),
         "activity_chart": charts.grouped_columns(
@@ -74,6 +86,7 @@ GROUP_TABLES = {
     "members": lambda scope: selectors.members_per_group(scope.groups),
     "activity": selectors.joins_and_removals,
     "attributes": lambda scope: selectors.attribute_completeness(scope)[0],
+    "publications": selectors.publications_per_group,
 }
 
 

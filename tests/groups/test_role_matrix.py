@@ -120,6 +120,7 @@ MATRIX: dict[str, list[Case]] = {
         Case("GET reports:members_csv", {}, [200, 200, 403, 404, 200, "login"], query={"group": "admin_group"}),
         Case("GET reports:members_csv", {}, [200, 403, 403, 404, 200, "login"], query={"group": "other_group"}),
         Case("GET reports:activity_csv", {}, [200, 200, 403, 404, 200, "login"]),
+        Case("GET reports:publications_csv", {}, [200, 200, 403, 404, 200, "login"], query={"group": "admin_group"}),
         Case("GET reports:attributes_csv", {}, [200, 403, 403, 404, 200, "login"], query={"group": "other_group"}),
         # Imports and exports belong to no group: the organization's admins' alone.
         Case("GET reports:jobs_csv", {}, [200, 403, 403, 404, 200, "login"]),

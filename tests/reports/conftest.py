@@ -7,7 +7,10 @@ Contoso's two groups, with when each person joined (weeks counted back from this
 - Sales South: Omar Outsider (admin, 2 weeks ago), Sunil and Sita (last week).
 
 Employee ID is filled in for Ravi, Meera and Sunil; Department for Meera only.
-Fabrikam has a group and an import of its own, which no figure of Contoso may count.
+Published: the Attendance checklist to both groups (North's 20 weeks ago, South's this
+week), the Pulse survey to North (last week), the CRM connector to South (20 weeks ago).
+Fabrikam has a group, an import and an Action of its own, which no figure of Contoso
+may count (not even that Action published to a Contoso group).
 """
 
 from datetime import datetime, time, timedelta
@@ -15,6 +18,8 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from actions.models import Action, ActionPublication
+from connectors.models import Connector, ConnectorPublication
 from exports.models import ExportJob
 from groups.models import GroupMembership
 from imports.models import ImportJob
@@ -98,6 +103,16 @@ def report_world(organization, other_organization, org_admin, group_admin, admin
         status=ExportJob.Status.COMPLETED,
         created_at=months_ago(0),
     )
+    attendance = Action.objects.create(organization=organization, name="Attendance", kind=Action.Kind.CHECKLIST)
+    survey = Action.objects.create(organization=organization, name="Pulse survey", kind=Action.Kind.SURVEY)
+    crm = Connector.objects.create(organization=organization, name="CRM", callback_url="https://crm.example.com/")
+    theirs = Action.objects.create(organization=other_organization, name="Their poll", kind=Action.Kind.POLL)
+    ActionPublication.objects.create(action=attendance, group=admin_group, published_at=weeks_ago(20))
+    ActionPublication.objects.create(action=attendance, group=sales_south, published_at=weeks_ago(0))
+    ActionPublication.objects.create(action=survey, group=admin_group, published_at=weeks_ago(1))
+    ActionPublication.objects.create(action=theirs, group=admin_group, published_at=weeks_ago(1))
+    ConnectorPublication.objects.create(connector=crm, group=sales_south, published_at=weeks_ago(20))
+
     return {
         "sales_north": admin_group,
         "sales_south": sales_south,

@@ -14,7 +14,7 @@ from groups.models import GroupMembership
 from ..factories import GroupFactory, GroupMembershipFactory, UserFactory
 from .conftest import months_ago
 
-TABLES = ["members", "activity", "attributes", "jobs"]
+TABLES = ["members", "activity", "attributes", "publications", "jobs"]
 
 
 def report_url(organization, name="reports:index", **query) -> str:
@@ -67,6 +67,23 @@ def test_a_group_admin_sees_only_the_groups_they_admin_and_their_people(
     assert response.context["reported_users"] == 3
     assert response.context["attributes"].rows == [("Employee ID", 2, "67%"), ("Department", 1, "33%")]
     assert "Sales South" not in response.content.decode()
+
+
+def test_actions_and_connectors_published_are_counted_per_group(
+    client_for, organization, org_admin, group_admin, report_world
+):
+    table = client_for(org_admin).get(report_url(organization)).context["publications"]
+    assert table.columns == (
+        "Group",
+        "Actions published",
+        "Actions published in the period",
+        "Connectors published",
+        "Connectors published in the period",
+    )
+    assert table.rows == [("Sales North", 2, 1, 0, 0), ("Sales South", 1, 1, 1, 0)]
+
+    theirs = client_for(group_admin).get(report_url(organization, period="26w")).context["publications"]
+    assert theirs.rows == [("Sales North", 2, 2, 0, 0)]
 
 
 def test_one_group_can_be_picked(client_for, organization, org_admin, report_world):
@@ -157,7 +174,7 @@ def test_each_csv_download_holds_the_table_of_the_page(request, client_for, orga
 def test_the_page_shows_the_tables_figures_and_a_chart_of_each(client_for, organization, org_admin, report_world):
     page = client_for(org_admin).get(report_url(organization)).content.decode()
 
-    assert page.count('<svg role="img"') == 4
+    assert page.count('<svg role="img"') == 5
     assert '<th scope="row">Sales South</th><td class="number">1</td><td class="number">2</td>' in page
     assert "Of 7 users:" in page
     for table in TABLES:
@@ -178,6 +195,7 @@ def test_an_organization_without_groups_or_attributes_gets_empty_states(client_f
     assert "No groups to report on" in page
     assert "Contoso has no custom attributes" in page
     assert "Nobody joined or left these groups in this period." in page
+    assert "There are no groups to report on." in page
 
 
 def test_the_reports_link_is_shown_only_to_those_allowed(client_for, organization, org_admin, group_admin, member):
@@ -204,5 +222,6 @@ def test_the_page_runs_the_same_queries_for_2_and_30_groups(client_for, organiza
     many = queries_for(client, report_url(organization))
     assert few == many
     # Session, user, organization, the viewer's role (two), the picker's groups, the
-    # attribute definitions, and one per figure: members, joins, attributes, imports, exports.
-    assert many <= 12
+    # attribute definitions, and one per figure: members, publications, joins, attributes,
+    # imports, exports.
+    assert many <= 13

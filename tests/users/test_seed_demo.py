@@ -57,6 +57,9 @@ def test_demo_data_has_history_for_the_reports(db):
     jobs_per_month = [sum(row[1:]) for row in org_admin.context["jobs"].rows]
     assert sum(jobs_per_month) == 11 and sum(1 for jobs in jobs_per_month if jobs) >= 4
 
+    published = {row[0]: row[1:] for row in org_admin.context["publications"].rows}
+    assert published["Field Staff / North"][0] == 2 and published["Field Staff / North"][2] == 1
+
     group_admin = log_in(group_admin_phone).client.get(reports)
     assert [row[0] for row in group_admin.context["members"].rows] == ["Field Staff / North"]
     assert sum(joins for _, joins, _ in group_admin.context["activity"].rows) > 0

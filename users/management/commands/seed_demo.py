@@ -13,9 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from actions import services as actions
+from actions.models import ActionPublication
 from actions.packages import Package, read_package
 from attributes.models import AttributeDefinition
 from connectors import services as connectors
+from connectors.models import ConnectorPublication
 from exports.models import ExportJob
 from groups.models import Group, GroupMembership
 from groups.services import add_members, create_group
@@ -177,6 +179,7 @@ class Command(BaseCommand):
         )
         self._actions_and_connectors_elsewhere(organization, admin=admin, clinics=clinics, head_office=head_office)
         self._spread_joins(organization)
+        self._spread_publications(organization)
         self._past_jobs(organization, admin)
 
     def _actions_and_connectors(self, organization, *, admin, group_admin, member, north, south):
@@ -261,6 +264,19 @@ class Command(BaseCommand):
             )
             membership.added_at = now - timedelta(days=days_ago, hours=rng.randint(0, 23))
         GroupMembership.objects.bulk_update(memberships, ["added_at"])
+
+    def _spread_publications(self, organization: Organization) -> None:
+        """Back-date what was published, so that some of it falls before the Reports' period."""
+        rng = random.Random(13)
+        now = timezone.now()
+        for model, of_organization in (
+            (ActionPublication, {"action__organization": organization}),
+            (ConnectorPublication, {"connector__organization": organization}),
+        ):
+            publications = list(model.objects.filter(**of_organization).order_by("pk"))
+            for publication in publications:
+                publication.published_at = now - timedelta(days=rng.randint(0, 150))
+            model.objects.bulk_update(publications, ["published_at"])
 
     def _past_jobs(self, organization: Organization, admin: User) -> None:
         """Imports and exports of the past months, with the small files they would have kept."""
