@@ -124,18 +124,21 @@ class ColumnChart:
 CHART_WIDTH, CHART_HEIGHT = 720, 230
 PLOT_LEFT, PLOT_RIGHT, PLOT_TOP, PLOT_BOTTOM = 44, 712, 12, 190
 MOST_COLUMN_LABELS = 13
+MAX_COLUMN_GROUP_WIDTH = 80
 
 
 def grouped_columns(*, description: str, series: list[Series], slots: list[tuple[str, str, list[int]]]) -> ColumnChart:
     """One slot per ``(short label, full label, values)``, a column per series side by side."""
     scale_max = nice_ceiling(max((max(values, default=0) for _, _, values in slots), default=0))
     slot_width = (PLOT_RIGHT - PLOT_LEFT) / max(len(slots), 1)
-    column_width = slot_width * 0.8 / max(len(series), 1)
+    # Few slots (three months) would otherwise make columns as wide as bars.
+    group_width = min(slot_width * 0.8, MAX_COLUMN_GROUP_WIDTH)
+    column_width = group_width / max(len(series), 1)
     label_every = math.ceil(len(slots) / MOST_COLUMN_LABELS) or 1
     plot_height = PLOT_BOTTOM - PLOT_TOP
     chart_slots = []
     for index, (short_label, full_label, values) in enumerate(slots):
-        left = PLOT_LEFT + index * slot_width + slot_width * 0.1
+        left = PLOT_LEFT + (index + 0.5) * slot_width - group_width / 2
         columns = []
         for position, (one_series, value) in enumerate(zip(series, values, strict=True)):
             height = plot_height * value / scale_max
