@@ -1,3 +1,4 @@
+import random
 from urllib.parse import urlencode
 
 import pytest
@@ -96,6 +97,24 @@ def test_list_is_paginated_without_gaps_or_repeats(client_for, organization, org
     assert "Page 1 of 3" in client.get(list_url(organization)).content.decode()
 
 
+def test_pages_of_a_sorted_search_come_in_the_sort_order_not_the_order_people_were_added(
+    client_for, organization, org_admin
+):
+    names = [f"Person {n:02d}" for n in range(40)]
+    random.Random(3).shuffle(names)
+    for name in names:
+        OrganizationUserFactory(organization=organization, user=UserFactory(name=name), added_by=org_admin)
+    client = client_for(org_admin)
+    seen = []
+    for page_number in (1, 2):
+        response = client.get(list_url(organization, q="Person", sort="-name", page=page_number))
+        seen += names_on_page(response)
+    assert seen == sorted(names, reverse=True)
+    past_the_end = client.get(list_url(organization, q="Person", sort="-name", page=99))
+    assert names_on_page(past_the_end) == seen[25:]
+    assert "26–40 of 40 users" in past_the_end.content.decode()
+
+
 def test_page_size_can_be_chosen_among_the_offered_sizes(client_for, organization, org_admin):
     OrganizationUserFactory.create_batch(60, organization=organization)
     client = client_for(org_admin)
@@ -114,10 +133,11 @@ def test_a_page_runs_the_same_number_of_queries_whatever_its_size(
         user=org_admin, organization=organization, columns=["added_at", "source", "groups", "added_by"]
     )
     client = client_for(org_admin)
-    # session, user, organization, membership, group roles, attributes, preference, count, rows, groups of the rows
-    with django_assert_num_queries(10):
+    # session, user, organization, membership, group roles, attributes, preference, count, the page's ids,
+    # their rows, groups of the rows
+    with django_assert_num_queries(11):
         small = client.get(list_url(organization, per_page=25))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         large = client.get(list_url(organization, per_page=100))
     assert len(small.context["page"]) == 25 and len(large.context["page"]) == 100
     assert f"Via group {group.name}" in large.content.decode()
