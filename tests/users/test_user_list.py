@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from groups.models import GroupMembership
-from users.models import UserListPreference
+from users.models import OrganizationUser, User, UserListPreference
 
 from ..factories import GroupFactory, OrganizationFactory, OrganizationUserFactory, UserFactory
 
@@ -162,3 +162,24 @@ def test_group_admin_lists_only_users_of_their_groups(client_for, organization, 
     response = client_for(group_admin).get(list_url(organization))
     assert set(names_on_page(response)) == {group_admin.name, member.name}
     assert "Add Users" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "index"), [("sharma", "users_user_name_trgm"), ("98123 45678", "users_user_phone_trgm")]
+)
+def test_postgresql_answers_the_search_from_a_trigram_index(organization, org_admin, query, index):
+    from django.db import connection, transaction
+
+    from users.filters import OrganizationUserFilter
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Trigram indexes exist only on PostgreSQL")
+    searched = OrganizationUserFilter({"q": query}, queryset=User.objects.none(), definitions=[], context=None).search(
+        OrganizationUser.objects.all(), "q", query
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Leave the planner nothing else than the index: it must match the expressions the search writes.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = searched.explain()
+    assert index in plan
