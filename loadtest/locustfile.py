@@ -156,7 +156,7 @@ class ImportingAdmin(OrgAdmin):
     """Uploads a file, follows its import to the end, and after a pause uploads the next."""
 
     fixed_count = 1
-    wait_time = between(2.0, 5.0)
+    wait_time = between(1.0, 3.0)
 
     def on_start(self):
         super().on_start()

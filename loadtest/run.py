@@ -229,6 +229,9 @@ def report(samples_path: Path, *, started: float, seconds: float, seeded: dict) 
     intervals = [(job.created_at.timestamp(), job.finished_at.timestamp() if job.finished_at else end) for job in jobs]
     figures = stats.summarize(samples, seconds=seconds, started=started, import_intervals=intervals)
     figures["users"] = USERS
+    # Other work on the machine shows in every figure: say how busy it was.
+    figures["load_average_1min_at_end"] = round(os.getloadavg()[0], 2)
+    figures["cpus"] = os.cpu_count()
     figures["organization_users"] = seeded["users"]
     figures["imports"] = [
         {
@@ -242,7 +245,9 @@ def report(samples_path: Path, *, started: float, seconds: float, seeded: dict) 
     failed_imports = [job for job in jobs if job.status == job.Status.FAILED]
 
     print(
-        f"\nWhole run: {figures['requests']} requests in {figures['seconds']} s, {figures['requests_per_second']} req/s"
+        f"\nWhole run: {figures['requests']} requests in {figures['seconds']} s, "
+        f"{figures['requests_per_second']} req/s "
+        f"(load average {figures['load_average_1min_at_end']} on {figures['cpus']} CPUs)"
     )
     print(stats.table(figures["pages"]))
     print(
@@ -251,9 +256,7 @@ def report(samples_path: Path, *, started: float, seconds: float, seeded: dict) 
     )
     print(stats.table(figures["pages_while_importing"]))
     verdict = "met" if figures["target_met_while_importing"] else "NOT met"
-    print(
-        f"\nTarget: p95 under {stats.TARGET_P95_MS:.0f} ms for list and detail pages while an import runs: {verdict}"
-    )
+    print(f"\nTarget: p95 under {stats.TARGET_P95_MS:.0f} ms for list and detail pages while an import runs: {verdict}")
     path = ROOT / "var" / "load.json"
     path.write_text(json.dumps(figures, indent=2) + "\n")
     print(f"Written to {path.relative_to(ROOT)}")
