@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-postgres lint bench redis-server chromium clean
+.PHONY: run test test-postgres lint bench load redis-server chromium clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,3 +45,8 @@ clean:
 
 bench: .venv/.bench-installed redis-server
 	$(PY) -m benchmarks.run
+
+# Load test (a minute or two; not part of `make test`): admins browse a 100k-user organization on
+# gunicorn and PostgreSQL while imports run. LOAD_SECONDS, LOAD_USERS, LOAD_DATABASE_URL override.
+load: .venv/.bench-installed redis-server
+	$(PY) -m loadtest.run

@@ -34,9 +34,27 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         for param in value:
             field = self.get_ordering_value(param)
             descending = field.startswith("-")
-            expression = F(field.lstrip("-"))
-            ordering.append(expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True))
+            path = field.lstrip("-")
+            expression = F(path)
+            # Only where blanks can occur: "DESC NULLS LAST" on a column that is never null
+            # keeps PostgreSQL from reading its index backwards, and sorts 100k rows instead.
+            nulls_last = True if _may_be_null(qs.model, path) else None
+            ordering.append(
+                expression.desc(nulls_last=nulls_last) if descending else expression.asc(nulls_last=nulls_last)
+            )
         return qs.order_by(*ordering, "pk")
+
+
+def _may_be_null(model, path: str) -> bool:
+    """Whether the field at ``path`` (``user__name``, ``attribute_values__a3``) can be null in a row."""
+    for part in path.split("__"):
+        if model is None:
+            return True  # a key inside a JSON value
+        field = model._meta.get_field(part)
+        if field.null:
+            return True
+        model = field.related_model if field.is_relation else None
+    return False
 
 
 class AttributeValueField(forms.CharField):

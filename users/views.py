@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -58,7 +57,7 @@ def user_list(request: HttpRequest, viewer: Viewer):
         definitions=definitions,
         context=parse_context(organization),
     )
-    page = Paginator(filterset.qs, _page_size(request)).get_page(request.GET.get("page"))
+    page = selectors.users_page(filterset.qs, number=request.GET.get("page"), per_page=_page_size(request))
     context = {
         "viewer": viewer,
         "filterset": filterset,

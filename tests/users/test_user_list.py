@@ -1,10 +1,11 @@
+import random
 from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
 
 from groups.models import GroupMembership
-from users.models import UserListPreference
+from users.models import OrganizationUser, User, UserListPreference
 
 from ..factories import GroupFactory, OrganizationFactory, OrganizationUserFactory, UserFactory
 
@@ -96,6 +97,24 @@ def test_list_is_paginated_without_gaps_or_repeats(client_for, organization, org
     assert "Page 1 of 3" in client.get(list_url(organization)).content.decode()
 
 
+def test_pages_of_a_sorted_search_come_in_the_sort_order_not_the_order_people_were_added(
+    client_for, organization, org_admin
+):
+    names = [f"Person {n:02d}" for n in range(40)]
+    random.Random(3).shuffle(names)
+    for name in names:
+        OrganizationUserFactory(organization=organization, user=UserFactory(name=name), added_by=org_admin)
+    client = client_for(org_admin)
+    seen = []
+    for page_number in (1, 2):
+        response = client.get(list_url(organization, q="Person", sort="-name", page=page_number))
+        seen += names_on_page(response)
+    assert seen == sorted(names, reverse=True)
+    past_the_end = client.get(list_url(organization, q="Person", sort="-name", page=99))
+    assert names_on_page(past_the_end) == seen[25:]
+    assert "26–40 of 40 users" in past_the_end.content.decode()
+
+
 def test_page_size_can_be_chosen_among_the_offered_sizes(client_for, organization, org_admin):
     OrganizationUserFactory.create_batch(60, organization=organization)
     client = client_for(org_admin)
@@ -114,10 +133,11 @@ def test_a_page_runs_the_same_number_of_queries_whatever_its_size(
         user=org_admin, organization=organization, columns=["added_at", "source", "groups", "added_by"]
     )
     client = client_for(org_admin)
-    # session, user, organization, membership, group roles, attributes, preference, count, rows, groups of the rows
-    with django_assert_num_queries(10):
+    # session, user, organization, membership, group roles, attributes, preference, count, the page's ids,
+    # their rows, groups of the rows
+    with django_assert_num_queries(11):
         small = client.get(list_url(organization, per_page=25))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         large = client.get(list_url(organization, per_page=100))
     assert len(small.context["page"]) == 25 and len(large.context["page"]) == 100
     assert f"Via group {group.name}" in large.content.decode()
@@ -142,3 +162,24 @@ def test_group_admin_lists_only_users_of_their_groups(client_for, organization, 
     response = client_for(group_admin).get(list_url(organization))
     assert set(names_on_page(response)) == {group_admin.name, member.name}
     assert "Add Users" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "index"), [("sharma", "users_user_name_trgm"), ("98123 45678", "users_user_phone_trgm")]
+)
+def test_postgresql_answers_the_search_from_a_trigram_index(organization, org_admin, query, index):
+    from django.db import connection, transaction
+
+    from users.filters import OrganizationUserFilter
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Trigram indexes exist only on PostgreSQL")
+    searched = OrganizationUserFilter({"q": query}, queryset=User.objects.none(), definitions=[], context=None).search(
+        OrganizationUser.objects.all(), "q", query
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Leave the planner nothing else than the index: it must match the expressions the search writes.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = searched.explain()
+    assert index in plan
