@@ -51,6 +51,8 @@ class Action(StrEnum):
     IMPORT_USERS = "import_users"
     # Exports: requesting files of the organization's users, their history and downloads.
     EXPORT_USERS = "export_users"
+    # The audit log: who did what to whom in the organization.
+    VIEW_AUDIT_LOG = "view_audit_log"
 
 
 class Reach(StrEnum):
@@ -94,6 +96,8 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     Action.IMPORT_USERS: {Role.ORG_ADMIN: Reach.ALL},
     # An export holds every user's number and values: the whole organization's data, its admins'.
     Action.EXPORT_USERS: {Role.ORG_ADMIN: Reach.ALL},
+    # The log tells of every user and group of the organization: its admins' alone.
+    Action.VIEW_AUDIT_LOG: {Role.ORG_ADMIN: Reach.ALL},
 }
 
 

@@ -24,6 +24,7 @@ organization_urls = [
     path("exports/", include("exports.urls")),
     path("groups/", include("groups.urls")),
     path("settings/", include("groups.settings_urls")),
+    path("audit/", include("audit.urls")),
 ]
 
 urlpatterns = [
