@@ -6,6 +6,3 @@ def events(organization, verb=None) -> list[AuditEvent]:
     queryset = AuditEvent.objects.filter(organization=organization).order_by("created_at", "pk")
     return list(queryset.filter(verb=verb) if verb else queryset)
 
-
-def verbs(organization) -> list[str]:
-    return [event.verb for event in events(organization)]

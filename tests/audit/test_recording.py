@@ -17,7 +17,7 @@ from users.models import OrganizationUser
 from users.services import NewUser
 
 from ..factories import AttributeDefinitionFactory, GroupFactory, GroupMembershipFactory, OrganizationUserFactory
-from .conftest import events, verbs
+from .conftest import events
 
 Verb = AuditEvent.Verb
 
