@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from users.management.commands.seed_demo import DEMO_LOGINS, DEMO_PASSWORD
 from users.models import Organization, OrganizationUser
 
@@ -41,3 +42,19 @@ def test_seeding_twice_changes_nothing(db):
     call_command("seed_demo", "--if-empty", stdout=StringIO())
     call_command("seed_demo", stdout=StringIO())
     assert OrganizationUser.objects.count() == count
+
+
+def test_demo_data_gives_the_audit_log_a_story(db):
+    call_command("seed_demo", users=60, stdout=StringIO())
+    contoso = Organization.objects.get(slug="contoso")
+
+    told = set(AuditEvent.objects.filter(organization=contoso).values_list("verb", flat=True))
+
+    assert {
+        AuditEvent.Verb.USER_ADDED,
+        AuditEvent.Verb.USER_UPDATED,
+        AuditEvent.Verb.GROUP_CREATED,
+        AuditEvent.Verb.GROUP_MEMBER_ADDED,
+        AuditEvent.Verb.GROUP_MEMBER_REMOVED,
+        AuditEvent.Verb.GROUP_ROLE_CHANGED,
+    } <= told
