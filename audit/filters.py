@@ -40,10 +40,20 @@ def _person_matches(field: str, value: str) -> Q:
 
 class AuditEventFilter(django_filters.FilterSet):
     verb = django_filters.ChoiceFilter(choices=AuditEvent.Verb.choices, label="What happened", empty_label="Anything")
-    actor = django_filters.CharFilter(method="filter_actor", label="Who did it")
-    q = django_filters.CharFilter(method="filter_about", label="About whom")
-    since = django_filters.DateFilter(method="filter_since", label="From")
-    until = django_filters.DateFilter(method="filter_until", label="Until")
+    actor = django_filters.CharFilter(
+        method="filter_actor", label="Who did it", widget=forms.TextInput(attrs={"placeholder": "Name or phone number"})
+    )
+    q = django_filters.CharFilter(
+        method="filter_about",
+        label="About whom",
+        widget=forms.TextInput(attrs={"placeholder": "Person, group or file", "type": "search"}),
+    )
+    since = django_filters.DateFilter(
+        method="filter_since", label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = django_filters.DateFilter(
+        method="filter_until", label="Until", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     class Meta:
         model = AuditEvent

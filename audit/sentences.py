@@ -13,8 +13,11 @@ NOBODY = "The portal"
 SOMEONE = "someone"
 
 
+IRREGULAR_PLURALS = {"person": "people"}
+
+
 def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+    return f"{count:,} {noun if count == 1 else IRREGULAR_PLURALS.get(noun, noun + 's')}"
 
 
 def _actor(event: AuditEvent) -> str:
