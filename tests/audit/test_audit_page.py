@@ -6,6 +6,8 @@ import io
 from datetime import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -248,3 +250,17 @@ def test_cells_a_spreadsheet_would_run_are_guarded_in_the_download(client_for, o
     assert about_whom == "'+91 98123 12345"
     assert group_cell == '\'=HYPERLINK("http://evil.example","x")'
     assert description.startswith("Asha Admin")
+
+
+def test_a_page_costs_the_same_queries_however_long_the_log(
+    client_for, organization, org_admin, django_assert_max_num_queries
+):
+    client = client_for(org_admin)
+    AuditEventFactory(organization=organization)
+    with CaptureQueriesContext(connection) as one_event:
+        client.get(log_url(organization))
+    for _ in range(80):
+        AuditEventFactory(organization=organization)
+
+    with django_assert_max_num_queries(len(one_event.captured_queries)):
+        client.get(log_url(organization, page=2))
