@@ -168,7 +168,9 @@ def detail_lines(event: AuditEvent) -> list[str]:
         lines.append(f"{_plural(details['members'], 'member')} in the group")
     if details.get("joined_organization"):
         lines.append(f"{_plural(details['joined_organization'], 'person')} joined the organization through the group")
-    if details.get("left_organization") is True:
+    if details.get("with_user_deleted"):
+        lines.append("Removed from the organization, and so from all its groups")
+    elif details.get("left_organization") is True:
         lines.append("They left the organization too: the group was their only way in")
     elif details.get("left_organization"):
         lines.append(f"{_plural(details['left_organization'], 'person')} left the organization with the group")

@@ -190,7 +190,9 @@ def delete_org_user(*, org_user: OrganizationUser, deleted_by: User) -> RemovalS
                 "Make someone else an admin there first."
             )
         summary = removal_summary(org_user=membership)
-        GroupMembership.objects.filter(user=membership.user_id, group__organization=organization).delete()
+        group_memberships = GroupMembership.objects.filter(user=membership.user_id, group__organization=organization)
+        left_groups = list(group_memberships.select_related("group").order_by("group__name", "group_id"))
+        group_memberships.delete()
         UserListPreference.objects.filter(user=membership.user_id, organization=organization).delete()
         membership.delete()
         audit.record(
@@ -200,6 +202,16 @@ def delete_org_user(*, org_user: OrganizationUser, deleted_by: User) -> RemovalS
             target=membership.user,
             details={"role": membership.get_role_display(), "groups": summary.group_names},
         )
+        # Each group's membership history shows them leaving too (a person is in few groups).
+        for left in left_groups:
+            audit.record(
+                organization=organization,
+                verb=AuditEvent.Verb.GROUP_MEMBER_REMOVED,
+                actor=deleted_by,
+                target=membership.user,
+                group=left.group,
+                details={"role": left.role, "left_organization": True, "with_user_deleted": True},
+            )
     return summary
 
 

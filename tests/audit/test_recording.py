@@ -17,7 +17,7 @@ from users.models import OrganizationUser
 from users.services import NewUser
 
 from ..factories import AttributeDefinitionFactory, GroupFactory, GroupMembershipFactory, OrganizationUserFactory
-from .conftest import events
+from .conftest import events, verbs
 
 Verb = AuditEvent.Verb
 
@@ -101,9 +101,12 @@ def test_saving_the_values_a_user_already_has_records_nothing(organization, org_
 def test_deleting_a_user_records_whom_and_the_groups_they_left(organization, org_admin, member, admin_group):
     user_services.delete_org_user(org_user=org_user(organization, member), deleted_by=org_admin)
 
-    (event,) = events(organization)
-    assert (event.verb, event.actor, event.target) == (Verb.USER_DELETED, org_admin, member)
-    assert event.details == {"role": "Member", "groups": ["Sales North"]}
+    deleted, left_group = events(organization)
+    assert (deleted.verb, deleted.actor, deleted.target) == (Verb.USER_DELETED, org_admin, member)
+    assert deleted.details == {"role": "Member", "groups": ["Sales North"]}
+    # The group's membership history shows her leaving it too.
+    assert (left_group.verb, left_group.target, left_group.group) == (Verb.GROUP_MEMBER_REMOVED, member, admin_group)
+    assert left_group.details == {"role": "member", "left_organization": True, "with_user_deleted": True}
 
 
 def test_a_refused_deletion_records_nothing(organization, org_admin):
@@ -392,7 +395,7 @@ def test_events_survive_the_deletion_of_the_people_they_name(organization, org_a
     member.delete()
     org_admin.delete()
 
-    (event,) = events(organization)
-    assert event.verb == Verb.USER_DELETED
-    assert (event.actor, event.target) == (None, None)
-    assert (event.actor_label, event.target_label) == (admin_label, member_label)
+    for event in events(organization):
+        assert (event.actor, event.target) == (None, None)
+        assert (event.actor_label, event.target_label) == (admin_label, member_label)
+    assert verbs(organization) == [Verb.USER_DELETED, Verb.GROUP_MEMBER_REMOVED]
