@@ -64,6 +64,8 @@ class Action(StrEnum):
     CREATE_CONNECTORS = "create_connectors"
     MANAGE_CONNECTORS = "manage_connectors"
     PUBLISH_CONNECTORS = "publish_connectors"
+    # The audit log: who did what to whom in the organization.
+    VIEW_AUDIT_LOG = "view_audit_log"
 
 
 class Reach(StrEnum):
@@ -122,6 +124,8 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     # organization may be published by whoever reaches that group.
     Action.PUBLISH_ACTIONS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
     Action.PUBLISH_CONNECTORS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
+    # The log tells of every user and group of the organization: its admins' alone.
+    Action.VIEW_AUDIT_LOG: {Role.ORG_ADMIN: Reach.ALL},
 }
 
 # What an organization's catalogue holds: both have an organization and a creator.

@@ -12,9 +12,10 @@ from django.db import transaction
 from actions import services as actions
 from actions.packages import Package, read_package
 from attributes.models import AttributeDefinition
+from attributes.services import set_attribute_values
 from connectors import services as connectors
 from groups.models import Group, GroupMembership
-from groups.services import add_members, create_group
+from groups.services import add_members, create_group, remove_member, set_member_role
 from users import phones
 from users.models import Organization, OrganizationUser, User
 from users.services import NewUser, add_users, get_or_create_users
@@ -160,6 +161,8 @@ class Command(BaseCommand):
         for chosen, phone_numbers in assigned.items():
             add_members(group=chosen, phone_numbers=phone_numbers, added_by=admin)
 
+        self._everyday_changes(organization, admin, finance)
+
         # Mapped to no organization yet: Asha admins it, so she can map it on Settings.
         partners = Group.objects.create(name="Partner Clinics")
         GroupMembership.objects.create(group=partners, user=admin, role=GroupMembership.Role.ADMIN)
@@ -239,6 +242,22 @@ class Command(BaseCommand):
             permissions=["read_group_members", "post_messages"],
         )
         connectors.publish_connector(connector=tickets, group=head_office, published_by=admin)
+
+    def _everyday_changes(self, organization: Organization, admin: User, finance: Group) -> None:
+        """A few changes of the kind an admin makes every day, so that the Audit log has a story to tell."""
+        finance_members = list(
+            GroupMembership.objects.filter(group=finance, role=GroupMembership.Role.MEMBER)
+            .select_related("group", "user")
+            .order_by("user__phone_number")[:2]
+        )
+        if len(finance_members) < 2:
+            return
+        promoted, leaving = finance_members
+        set_member_role(membership=promoted, role=GroupMembership.Role.ADMIN, changed_by=admin)
+        remove_member(membership=leaving, removed_by=admin)
+        department = AttributeDefinition.objects.get(organization=organization, catalogue_key="department")
+        org_user = OrganizationUser.objects.select_related("user").get(organization=organization, user=promoted.user)
+        set_attribute_values(org_user=org_user, values={department: "Finance"}, changed_by=admin)
 
     def _with_attributes(self, organization: Organization, people: list[NewUser]) -> list[NewUser]:
         """Give the demo organization a few attributes, and most people values for them."""
