@@ -5,6 +5,8 @@ from typing import Any
 
 from django.db import transaction
 
+from audit import services as audit
+from audit.models import AuditEvent
 from users.models import Organization, OrganizationUser, User
 
 from . import types
@@ -48,7 +50,9 @@ def save_attribute_definitions(
     with transaction.atomic():
         Organization.objects.select_for_update().get(pk=organization.pk)
         existing = {d.pk: d for d in AttributeDefinition.objects.filter(organization=organization)}
-        for definition in (existing[pk] for pk in removed_ids if pk in existing):
+        before = {pk: _described(definition) for pk, definition in existing.items()}
+        removed = [pk for pk in removed_ids if pk in existing]
+        for definition in (existing[pk] for pk in removed):
             _drop_values(definition)
             definition.delete()
 
@@ -80,6 +84,46 @@ def save_attribute_definitions(
                 )
         if errors:
             raise AttributeChangeRefused(errors)
+        changes = _definition_changes(before, removed, rows)
+        if changes:
+            audit.record(
+                organization=organization, verb=AuditEvent.Verb.ATTRIBUTES_CHANGED, actor=changed_by, details=changes
+            )
+
+
+def _described(definition: AttributeDefinition) -> dict[str, Any]:
+    """An attribute as the audit log keeps it: what a person sees of it, not its ids."""
+    return {
+        "name": definition.name,
+        "type": types.TYPES[definition.value_type].LABEL,
+        "mandatory": definition.mandatory,
+    }
+
+
+def _definition_changes(
+    before: dict[int, dict[str, Any]], removed: list[int], rows: list[DefinitionRow]
+) -> dict[str, Any]:
+    """What a save of the Change Attributes page changed: added, removed, changed, reordered.
+
+    ``before`` is in the order the attributes had (their positions), ``removed`` holds ids.
+    """
+    added, changed = [], []
+    for row in rows:
+        after = _described(AttributeDefinition(name=row.name, value_type=row.value_type, mandatory=row.mandatory))
+        if row.id not in before:
+            added.append(after)
+        elif before[row.id] != after:
+            changed.append({"before": before[row.id], "after": after})
+    kept_before = [pk for pk in before if pk not in removed]
+    kept_after = [row.id for row in rows if row.id in before]
+    changes = {
+        "added": added,
+        "removed": [before[pk] for pk in removed],
+        "changed": changed,
+        # Among the attributes kept: new ones go where they are put without reordering the others.
+        "reordered": kept_after != kept_before,
+    }
+    return changes if any(changes.values()) else {}
 
 
 def _drop_values(definition: AttributeDefinition) -> None:
@@ -124,12 +168,30 @@ def set_attribute_values(
     with transaction.atomic():
         locked = OrganizationUser.objects.select_for_update().get(pk=org_user.pk)
         current = dict(locked.attribute_values or {})
+        changes = []
         for definition, value in values.items():
+            was = current.get(definition.key)
             if value is None:
                 current.pop(definition.key, None)
             else:
                 current[definition.key] = value
-        locked.attribute_values = current
-        locked.save(update_fields=["attribute_values"])
+            if was != value:
+                changes.append(
+                    {
+                        "attribute": definition.name,
+                        "before": types.format_value(definition.value_type, was),
+                        "after": types.format_value(definition.value_type, value),
+                    }
+                )
+        if changes:
+            locked.attribute_values = current
+            locked.save(update_fields=["attribute_values"])
+            audit.record(
+                organization=locked.organization_id,
+                verb=AuditEvent.Verb.USER_UPDATED,
+                actor=changed_by,
+                target=org_user.user,
+                details={"changes": changes},
+            )
     org_user.attribute_values = current
     return org_user

@@ -32,6 +32,8 @@ from django.utils import timezone
 from attributes import types
 from attributes.models import AttributeDefinition
 from attributes.selectors import definitions_of
+from audit import services as audit
+from audit.models import AuditEvent
 from groups.models import Group, GroupMembership
 from imports.formulas import neutralise
 from imports.services import template_header
@@ -75,6 +77,12 @@ def create_export_job(*, organization: Organization, requested_by: User, scope: 
             scope_description=selectors.describe_scope(organization, scope)[:500],
             token=secrets.token_hex(16),
             created_at=now,
+        )
+        audit.record(
+            organization=organization,
+            verb=AuditEvent.Verb.EXPORT_REQUESTED,
+            actor=requested_by,
+            details={"job_id": job.pk, "file_name": job.file_name, "scope": job.scope_description},
         )
         transaction.on_commit(lambda: enqueue_export(job.pk))
     return job
@@ -278,6 +286,7 @@ def _complete(job: ExportJob, run_id: str, partial: Path) -> None:
             job.save(
                 update_fields=["file", "status", "rows_done", "total_rows", "finished_at", "claimed_by", "heartbeat_at"]
             )
+            _record_finished(job)
     except Exception:
         if job.file:
             job.file.storage.delete(job.file.name)
@@ -302,8 +311,25 @@ def _finish(job: ExportJob, run_id: str, *, failure: str) -> None:
             job.status, job.failure_reason = ExportJob.Status.FAILED, failure
             job.finished_at, job.claimed_by = timezone.now(), ""
             job.save(update_fields=["status", "failure_reason", "finished_at", "claimed_by"])
+            _record_finished(job)
     except LostClaim:
         logger.warning("Export job %s was taken over by another run before it could fail.", job.pk)
+
+
+def _record_finished(job: ExportJob) -> None:
+    """One event per job, whatever its size: the row count says what it held."""
+    audit.record(
+        organization=job.organization_id,
+        verb=AuditEvent.Verb.EXPORT_FINISHED,
+        actor=job.requested_by,
+        details={
+            "job_id": job.pk,
+            "file_name": job.file_name,
+            "status": job.status,
+            "rows": job.rows_done,
+            "failure": job.failure_reason,
+        },
+    )
 
 
 # Jobs whose worker died -----------------------------------------------------------------
@@ -332,6 +358,7 @@ def sweep_stale_exports() -> list[int]:
                     "Request it again; if it keeps stopping, contact support."
                 )
                 job.save(update_fields=["status", "finished_at", "claimed_by", "failure_reason"])
+                _record_finished(job)
                 failed.append(job)
                 continue
             job.claimed_by, job.heartbeat_at = "", timezone.now()

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 
+from audit import services as audit
+from audit.models import AuditEvent
 from users import phones
 from users.models import Organization, OrganizationUser, User, UserListPreference
 from users.services import NewUser, RejectedEntry, get_or_create_users
@@ -112,6 +114,7 @@ def add_members(*, group: Group, phone_numbers: list[str], added_by: User) -> Ad
                 organization=group.organization, user_ids=[m.user_id for m in result.added], changed_by=added_by
             )
             result.joined_organization = change.joined
+            _record_members_added(group, [m.user for m in result.added], GroupMembership.Role.MEMBER, added_by, change)
     return result
 
 
@@ -132,6 +135,14 @@ def remove_member(*, membership: GroupMembership, removed_by: User) -> RemovedMe
                 organization=group.organization, user_ids=[membership.user_id], changed_by=removed_by
             )
             left = bool(change.left)
+            audit.record(
+                organization=group.organization,
+                verb=AuditEvent.Verb.GROUP_MEMBER_REMOVED,
+                actor=removed_by,
+                target=membership.user,
+                group=group,
+                details={"role": membership.role, "left_organization": left},
+            )
     return RemovedMember(user=membership.user, group=group, left_organization=left)
 
 
@@ -151,8 +162,17 @@ def set_member_role(*, membership: GroupMembership, role: str, changed_by: User)
                 "Make someone else an admin first."
             )
         if membership.role != role:
-            membership.role = role
+            before, membership.role = membership.role, role
             membership.save(update_fields=["role"])
+            if group.organization_id:
+                audit.record(
+                    organization=group.organization,
+                    verb=AuditEvent.Verb.GROUP_ROLE_CHANGED,
+                    actor=changed_by,
+                    target=membership.user,
+                    group=group,
+                    details={"before": before, "after": role.value},
+                )
     return membership
 
 
@@ -175,7 +195,16 @@ def create_group(
         group = Group.objects.create(name=name, parent=parent, organization=organization)
         admin = get_or_create_users({e164: NewUser(phone_number=e164)})[e164]
         GroupMembership.objects.create(group=group, user=admin, role=GroupMembership.Role.ADMIN)
-        sync_organization_users(organization=organization, user_ids=[admin.pk], changed_by=created_by)
+        change = sync_organization_users(organization=organization, user_ids=[admin.pk], changed_by=created_by)
+        audit.record(
+            organization=organization,
+            verb=AuditEvent.Verb.GROUP_CREATED,
+            actor=created_by,
+            group=group,
+            details={"parent": parent.name if parent else None, "admin": audit.person_label(admin)},
+        )
+        # The first admin joins like any member, so that the group's membership history is whole.
+        _record_members_added(group, [admin], GroupMembership.Role.ADMIN, created_by, change)
     return group
 
 
@@ -193,8 +222,18 @@ def move_group(*, group: Group, parent: Group | None, moved_by: User) -> Group:
                 raise GroupRuleBroken(
                     f"{group} cannot go under {parent}: {parent} is inside {group}, so the hierarchy would loop."
                 )
-        group.parent = parent
-        group.save(update_fields=["parent"])
+        was_under = group.parent
+        if was_under != parent:
+            group.parent = parent
+            group.save(update_fields=["parent"])
+            if group.organization_id:
+                audit.record(
+                    organization=group.organization,
+                    verb=AuditEvent.Verb.GROUP_MOVED,
+                    actor=moved_by,
+                    group=group,
+                    details={"from": was_under.name if was_under else None, "to": parent.name if parent else None},
+                )
     return group
 
 
@@ -209,9 +248,11 @@ def map_group(*, group: Group, organization: Organization, mapped_by: User) -> O
             raise GroupRuleBroken(f"{group} is mapped to another organization; it must be unmapped there first.")
         group.organization = organization
         group.save(update_fields=["organization"])
-        return sync_organization_users(
+        change = sync_organization_users(
             organization=organization, user_ids=selectors.member_ids(group), changed_by=mapped_by
         )
+        _record_mapping(AuditEvent.Verb.GROUP_MAPPED, organization, group, mapped_by, change)
+        return change
 
 
 def unmap_group(*, group: Group, unmapped_by: User) -> OrganizationChange:
@@ -223,9 +264,41 @@ def unmap_group(*, group: Group, unmapped_by: User) -> OrganizationChange:
             raise GroupRuleBroken(f"{group} is not mapped to any organization.")
         group.organization = None
         group.save(update_fields=["organization"])
-        return sync_organization_users(
+        change = sync_organization_users(
             organization=organization, user_ids=selectors.member_ids(group), changed_by=unmapped_by
         )
+        _record_mapping(AuditEvent.Verb.GROUP_UNMAPPED, organization, group, unmapped_by, change)
+        return change
+
+
+def _record_members_added(
+    group: Group, people: list[User], role: str, added_by: User, change: OrganizationChange
+) -> None:
+    """One event for everyone a request added to a mapped group (the group's organization is locked)."""
+    audit.record(
+        organization=group.organization,
+        verb=AuditEvent.Verb.GROUP_MEMBER_ADDED,
+        actor=added_by,
+        target=people[0] if len(people) == 1 else None,
+        group=group,
+        details={**audit.people_details(people), "role": role, "joined_organization": change.joined},
+    )
+
+
+def _record_mapping(
+    verb: AuditEvent.Verb, organization: Organization, group: Group, changed_by: User, change: OrganizationChange
+) -> None:
+    audit.record(
+        organization=organization,
+        verb=verb,
+        actor=changed_by,
+        group=group,
+        details={
+            "members": selectors.member_ids(group).count(),
+            "joined_organization": change.joined,
+            "left_organization": change.left,
+        },
+    )
 
 
 def _lock(group: Group) -> Group:

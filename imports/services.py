@@ -24,6 +24,8 @@ from django.utils import timezone
 
 from attributes.models import AttributeDefinition
 from attributes.selectors import definitions_of, parse_context
+from audit import services as audit
+from audit.models import AuditEvent
 from kaizala_portal import jobs
 from kaizala_portal.jobs import LostClaim
 from users.models import Organization, User
@@ -116,6 +118,12 @@ def create_import_job(
         )
         job.file.save(job.file_name, upload, save=False)
         job.save()
+        audit.record(
+            organization=organization,
+            verb=AuditEvent.Verb.IMPORT_STARTED,
+            actor=uploaded_by,
+            details={"job_id": job.pk, "file_name": job.file_name},
+        )
         transaction.on_commit(lambda: enqueue_import(job.pk))
     return job
 
@@ -317,6 +325,26 @@ def _finish(job: ImportJob, run_id: str, *, failure: str = "") -> None:
         job.finished_at = timezone.now()
         job.claimed_by = ""
         job.save(update_fields=["status", "failure_reason", "finished_at", "claimed_by"])
+        _record_finished(job)
+
+
+def _record_finished(job: ImportJob) -> None:
+    """One event per job, whatever its size: the counts say what it did."""
+    audit.record(
+        organization=job.organization_id,
+        verb=AuditEvent.Verb.IMPORT_FINISHED,
+        actor=job.uploaded_by,
+        details={
+            "job_id": job.pk,
+            "file_name": job.file_name,
+            "status": job.status,
+            "created": job.created_count,
+            "updated": job.updated_count,
+            "unchanged": job.unchanged_count,
+            "rejected": job.rejected_count,
+            "failure": job.failure_reason,
+        },
+    )
 
 
 # Jobs whose worker died -----------------------------------------------------------------
@@ -345,6 +373,7 @@ def sweep_stale_jobs() -> list[int]:
                     f"after row {job.rows_done + 1}. Rows before it were imported."
                 )
                 job.save(update_fields=["status", "finished_at", "claimed_by", "failure_reason"])
+                _record_finished(job)
                 continue
             job.claimed_by, job.heartbeat_at = "", timezone.now()
             job.save(update_fields=["claimed_by", "heartbeat_at"])

@@ -67,6 +67,8 @@ class Action(StrEnum):
     # Reports: figures of groups (members, joins and removals, attributes filled, publications).
     VIEW_REPORTS = "view_reports"
     VIEW_ORGANIZATION_REPORTS = "view_organization_reports"
+    # The audit log: who did what to whom in the organization.
+    VIEW_AUDIT_LOG = "view_audit_log"
 
 
 class Reach(StrEnum):
@@ -130,6 +132,8 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     Action.VIEW_REPORTS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
     # Reports of what belongs to no group (imports, exports): the whole organization's, its admins'.
     Action.VIEW_ORGANIZATION_REPORTS: {Role.ORG_ADMIN: Reach.ALL},
+    # The log tells of every user and group of the organization: its admins' alone.
+    Action.VIEW_AUDIT_LOG: {Role.ORG_ADMIN: Reach.ALL},
 }
 
 # What an organization's catalogue holds: both have an organization and a creator.

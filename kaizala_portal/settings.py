@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "actions",
     "connectors",
     "reports",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +181,7 @@ GROUPS_PAGE_SIZE = 50
 GROUP_MEMBERS_PAGE_SIZE = 50
 # Groups per page of the Reports tables (the CSV downloads hold them all).
 REPORT_GROUPS_PAGE_SIZE = 25
+AUDIT_LOG_PAGE_SIZE = 50
 ATTRIBUTES_MAX_PER_ORGANIZATION = 50
 DEFAULT_PHONE_REGION = env("DEFAULT_PHONE_REGION", default="IN")
 

@@ -27,6 +27,7 @@ organization_urls = [
     path("connectors/", include("connectors.urls")),
     path("settings/", include("groups.settings_urls")),
     path("reports/", include("reports.urls")),
+    path("audit/", include("audit.urls")),
 ]
 
 urlpatterns = [

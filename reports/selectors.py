@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from actions.models import ActionPublication
 from attributes.selectors import definitions_of
+from audit.models import AuditEvent
 from connectors.models import ConnectorPublication
 from exports.models import ExportJob
 from groups.models import Group, GroupMembership
@@ -116,7 +117,7 @@ def _publications(model, **conditions):
 def joins_and_removals(scope: ReportScope) -> Table:
     """People added to, and removed from, the groups in each week or month of the period.
 
-    Joins are the memberships added then that still exist.
+    Joins are the memberships added then that still exist; removals are read from the audit log.
     """
     unit = scope.period.unit
     joins = _count_by_bucket(
@@ -131,7 +132,14 @@ def joins_and_removals(scope: ReportScope) -> Table:
 
 
 def _removals_by_bucket(scope: ReportScope) -> dict[date, int]:
-    return {}
+    # A removed membership is gone; the audit log keeps one event per person and group.
+    removals = AuditEvent.objects.filter(
+        organization=scope.viewer.organization,
+        verb=AuditEvent.Verb.GROUP_MEMBER_REMOVED,
+        group__in=scope.groups,
+        created_at__gte=scope.since,
+    )
+    return _count_by_bucket(removals, "created_at", scope.period.unit)
 
 
 def attribute_completeness(scope: ReportScope) -> tuple[Table, int]:

@@ -2,6 +2,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from attributes.models import AttributeDefinition
+from audit.models import AuditEvent
 from groups.models import Group, GroupMembership
 from users.models import Organization, OrganizationUser, User
 
@@ -67,3 +68,16 @@ class AttributeDefinitionFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Attribute {n}")
     value_type = "string"
     position = factory.Sequence(lambda n: n)
+
+
+class AuditEventFactory(DjangoModelFactory):
+    """An event as the services write them; for pages that need many, or some in the past."""
+
+    class Meta:
+        model = AuditEvent
+
+    organization = factory.SubFactory(OrganizationFactory)
+    verb = AuditEvent.Verb.USER_UPDATED
+    actor_label = "Asha Admin (+91 98000 00001)"
+    target_label = factory.Sequence(lambda n: f"Person {n} (+91 97000 {n:05d})")
+    details = factory.LazyFunction(lambda: {"changes": [{"attribute": "Department", "before": "", "after": "Sales"}]})

@@ -7,6 +7,8 @@ from typing import Any
 from django.db import transaction
 
 from attributes.models import AttributeDefinition
+from audit import services as audit
+from audit.models import AuditEvent
 from groups.models import GroupMembership
 from groups.selectors import groups_only_admined_by
 
@@ -115,6 +117,15 @@ def add_users(*, organization: Organization, new_users: list[NewUser], added_by:
                 )
         OrganizationUser.objects.bulk_update(through_groups, ["added_directly", "added_by", "attribute_values"])
         result.added = through_groups + OrganizationUser.objects.bulk_create(memberships)
+        if result.added:
+            people = [membership.user for membership in result.added]
+            audit.record(
+                organization=organization,
+                verb=AuditEvent.Verb.USER_ADDED,
+                actor=added_by,
+                target=people[0] if len(people) == 1 else None,
+                details={**audit.people_details(people), "already_through_groups": len(through_groups)},
+            )
     return result
 
 
@@ -179,9 +190,28 @@ def delete_org_user(*, org_user: OrganizationUser, deleted_by: User) -> RemovalS
                 "Make someone else an admin there first."
             )
         summary = removal_summary(org_user=membership)
-        GroupMembership.objects.filter(user=membership.user_id, group__organization=organization).delete()
+        group_memberships = GroupMembership.objects.filter(user=membership.user_id, group__organization=organization)
+        left_groups = list(group_memberships.select_related("group").order_by("group__name", "group_id"))
+        group_memberships.delete()
         UserListPreference.objects.filter(user=membership.user_id, organization=organization).delete()
         membership.delete()
+        audit.record(
+            organization=organization,
+            verb=AuditEvent.Verb.USER_DELETED,
+            actor=deleted_by,
+            target=membership.user,
+            details={"role": membership.get_role_display(), "groups": summary.group_names},
+        )
+        # Each group's membership history shows them leaving too (a person is in few groups).
+        for left in left_groups:
+            audit.record(
+                organization=organization,
+                verb=AuditEvent.Verb.GROUP_MEMBER_REMOVED,
+                actor=deleted_by,
+                target=membership.user,
+                group=left.group,
+                details={"role": left.role, "left_organization": True, "with_user_deleted": True},
+            )
     return summary
 
 

@@ -6,6 +6,9 @@ Contoso's two groups, with when each person joined (weeks counted back from this
   (2 weeks ago), Nina New (this week);
 - Sales South: Omar Outsider (admin, 2 weeks ago), Sunil and Sita (last week).
 
+Removed (as the audit log tells): Rahul from Sales North last week, Priya and Pooja from
+Sales South 2 weeks ago, someone from Sales South 20 weeks ago (before the period).
+
 Employee ID is filled in for Ravi, Meera and Sunil; Department for Meera only.
 Published: the Attendance checklist to both groups (North's 20 weeks ago, South's this
 week), the Pulse survey to North (last week), the CRM connector to South (20 weeks ago).
@@ -19,6 +22,7 @@ import pytest
 from django.utils import timezone
 
 from actions.models import Action, ActionPublication
+from audit.models import AuditEvent
 from connectors.models import Connector, ConnectorPublication
 from exports.models import ExportJob
 from groups.models import GroupMembership
@@ -103,6 +107,27 @@ def report_world(organization, other_organization, org_admin, group_admin, admin
         status=ExportJob.Status.COMPLETED,
         created_at=months_ago(0),
     )
+
+    def removed(group, label, when):
+        AuditEvent.objects.create(
+            organization=group.organization,
+            verb=AuditEvent.Verb.GROUP_MEMBER_REMOVED,
+            group=group,
+            group_label=group.name,
+            target_label=label,
+            created_at=when,
+        )
+
+    removed(admin_group, "Rahul", weeks_ago(1))
+    removed(sales_south, "Priya", weeks_ago(2))
+    removed(sales_south, "Pooja", weeks_ago(2))
+    removed(sales_south, "Old Timer", weeks_ago(20))
+    removed(fabrikam_crew, "Fred", weeks_ago(1))
+    # Other verbs about the same groups are not removals.
+    AuditEvent.objects.create(
+        organization=organization, verb=AuditEvent.Verb.GROUP_ROLE_CHANGED, group=admin_group, created_at=weeks_ago(1)
+    )
+
     attendance = Action.objects.create(organization=organization, name="Attendance", kind=Action.Kind.CHECKLIST)
     survey = Action.objects.create(organization=organization, name="Pulse survey", kind=Action.Kind.SURVEY)
     crm = Connector.objects.create(organization=organization, name="CRM", callback_url="https://crm.example.com/")

@@ -42,7 +42,7 @@ def test_an_org_admin_sees_every_group_of_the_organization(client_for, organizat
     activity = response.context["activity"]
     assert activity.columns == ("Week starting", "Joins", "Removals")
     assert len(activity.rows) == 12
-    assert activity_by_week(activity) == {2: (2, 0), 1: (2, 0), 0: (1, 0)}
+    assert activity_by_week(activity) == {2: (2, 2), 1: (2, 1), 0: (1, 0)}
 
 
 def test_attribute_completeness_counts_every_user_of_the_organization_for_its_admin(
@@ -62,7 +62,7 @@ def test_a_group_admin_sees_only_the_groups_they_admin_and_their_people(
 
     assert response.status_code == 200
     assert response.context["members"].rows == [("Sales North", 1, 2, 3)]
-    assert activity_by_week(response.context["activity"]) == {2: (1, 0), 0: (1, 0)}
+    assert activity_by_week(response.context["activity"]) == {2: (1, 0), 1: (0, 1), 0: (1, 0)}
     # Ravi, Meera and Nina.
     assert response.context["reported_users"] == 3
     assert response.context["attributes"].rows == [("Employee ID", 2, "67%"), ("Department", 1, "33%")]
@@ -94,6 +94,8 @@ def test_one_group_can_be_picked(client_for, organization, org_admin, report_wor
     activity = response.context["activity"]
     assert activity.columns[0] == "Month" and len(activity.rows) == 6
     assert sum(joins for _, joins, _ in activity.rows) == 3
+    # Six months reach back past the removal of 20 weeks ago.
+    assert sum(removals for _, _, removals in activity.rows) == 3
     # Omar, Sunil and Sita; only Sunil has an Employee ID.
     assert response.context["attributes"].rows == [("Employee ID", 1, "33%"), ("Department", 0, "0%")]
 
@@ -222,6 +224,19 @@ def test_the_page_runs_the_same_queries_for_2_and_30_groups(client_for, organiza
     many = queries_for(client, report_url(organization))
     assert few == many
     # Session, user, organization, the viewer's role (two), the picker's groups, the
-    # attribute definitions, and one per figure: members, publications, joins, attributes,
-    # imports, exports.
-    assert many <= 13
+    # attribute definitions, and one per figure: members, publications, joins, removals,
+    # attributes, imports, exports.
+    assert many <= 14
+
+
+def test_removing_someone_from_a_group_shows_as_a_removal_this_week(client_for, organization, group_admin, member):
+    client = client_for(group_admin)
+    group = member.group_memberships.get().group
+    remove = reverse(
+        "groups:remove_member", kwargs={"org_slug": organization.slug, "group_id": group.pk, "user_id": member.pk}
+    )
+    assert client.post(remove).status_code == 302
+
+    activity = client.get(report_url(organization)).context["activity"]
+
+    assert activity.rows[-1][2] == 1

@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from actions.models import Action
+from audit.models import AuditEvent
 from connectors.models import Connector, ConnectorPublication
 from groups.models import Group
 from users.management.commands.seed_demo import DEMO_LOGINS, DEMO_PASSWORD
@@ -54,6 +55,8 @@ def test_demo_data_has_history_for_the_reports(db):
     org_admin = log_in(org_admin_phone).client.get(reports, {"period": "12m"})
     joins_per_month = [joins for _, joins, _ in org_admin.context["activity"].rows]
     assert sum(1 for joins in joins_per_month if joins) >= 6
+    removals_per_month = [removals for _, _, removals in org_admin.context["activity"].rows]
+    assert sum(removals_per_month) >= 4 and sum(1 for removals in removals_per_month if removals) >= 2
     jobs_per_month = [sum(row[1:]) for row in org_admin.context["jobs"].rows]
     assert sum(jobs_per_month) == 11 and sum(1 for jobs in jobs_per_month if jobs) >= 4
 
@@ -80,3 +83,19 @@ def test_demo_data_has_actions_and_connectors_published_to_groups(db):
     }
     assert Connector.objects.filter(organization=contoso).count() == 2
     assert ConnectorPublication.objects.filter(connector__organization=contoso).count() == 2
+
+
+def test_demo_data_gives_the_audit_log_a_story(db):
+    call_command("seed_demo", users=60, stdout=StringIO())
+    contoso = Organization.objects.get(slug="contoso")
+
+    told = set(AuditEvent.objects.filter(organization=contoso).values_list("verb", flat=True))
+
+    assert {
+        AuditEvent.Verb.USER_ADDED,
+        AuditEvent.Verb.USER_UPDATED,
+        AuditEvent.Verb.GROUP_CREATED,
+        AuditEvent.Verb.GROUP_MEMBER_ADDED,
+        AuditEvent.Verb.GROUP_MEMBER_REMOVED,
+        AuditEvent.Verb.GROUP_ROLE_CHANGED,
+    } <= told

@@ -16,11 +16,13 @@ from actions import services as actions
 from actions.models import ActionPublication
 from actions.packages import Package, read_package
 from attributes.models import AttributeDefinition
+from attributes.services import set_attribute_values
+from audit.models import AuditEvent
 from connectors import services as connectors
 from connectors.models import ConnectorPublication
 from exports.models import ExportJob
 from groups.models import Group, GroupMembership
-from groups.services import add_members, create_group
+from groups.services import add_members, create_group, remove_member, set_member_role
 from imports.models import ImportJob
 from users import phones
 from users.models import Organization, OrganizationUser, User
@@ -167,6 +169,8 @@ class Command(BaseCommand):
         for chosen, phone_numbers in assigned.items():
             add_members(group=chosen, phone_numbers=phone_numbers, added_by=admin)
 
+        self._everyday_changes(organization, admin, finance)
+
         # Mapped to no organization yet: Asha admins it, so she can map it on Settings.
         partners = Group.objects.create(name="Partner Clinics")
         GroupMembership.objects.create(group=partners, user=admin, role=GroupMembership.Role.ADMIN)
@@ -179,6 +183,7 @@ class Command(BaseCommand):
         )
         self._actions_and_connectors_elsewhere(organization, admin=admin, clinics=clinics, head_office=head_office)
         self._spread_joins(organization)
+        self._past_removals(organization, admin, keep=[admin, group_admin, member])
         self._spread_publications(organization)
         self._past_jobs(organization, admin)
 
@@ -265,6 +270,26 @@ class Command(BaseCommand):
             membership.added_at = now - timedelta(days=days_ago, hours=rng.randint(0, 23))
         GroupMembership.objects.bulk_update(memberships, ["added_at"])
 
+    def _past_removals(self, organization: Organization, admin: User, keep: list[User]) -> None:
+        """Take a few people out of their groups, dated some time after they joined: removals for the Reports."""
+        rng = random.Random(17)
+        now = timezone.now()
+        members = list(
+            GroupMembership.objects.filter(group__organization=organization, role=GroupMembership.Role.MEMBER)
+            .exclude(user__in=keep)
+            .select_related("group", "user")
+            .order_by("pk")
+        )
+        for membership in rng.sample(members, min(len(members) // 12, 30)):
+            remove_member(membership=membership, removed_by=admin)
+            removed_at = membership.added_at + (now - membership.added_at) * rng.random()
+            AuditEvent.objects.filter(
+                organization=organization,
+                verb=AuditEvent.Verb.GROUP_MEMBER_REMOVED,
+                group=membership.group,
+                target=membership.user,
+            ).update(created_at=removed_at)
+
     def _spread_publications(self, organization: Organization) -> None:
         """Back-date what was published, so that some of it falls before the Reports' period."""
         rng = random.Random(13)
@@ -328,6 +353,22 @@ class Command(BaseCommand):
             if status == ExportJob.Status.COMPLETED:
                 job.file.save(job.file_name, ContentFile(b"Name,Phone Number\n"), save=False)
             job.save()
+
+    def _everyday_changes(self, organization: Organization, admin: User, finance: Group) -> None:
+        """A few changes of the kind an admin makes every day, so that the Audit log has a story to tell."""
+        finance_members = list(
+            GroupMembership.objects.filter(group=finance, role=GroupMembership.Role.MEMBER)
+            .select_related("group", "user")
+            .order_by("user__phone_number")[:2]
+        )
+        if len(finance_members) < 2:
+            return
+        promoted, leaving = finance_members
+        set_member_role(membership=promoted, role=GroupMembership.Role.ADMIN, changed_by=admin)
+        remove_member(membership=leaving, removed_by=admin)
+        department = AttributeDefinition.objects.get(organization=organization, catalogue_key="department")
+        org_user = OrganizationUser.objects.select_related("user").get(organization=organization, user=promoted.user)
+        set_attribute_values(org_user=org_user, values={department: "Finance"}, changed_by=admin)
 
     def _with_attributes(self, organization: Organization, people: list[NewUser]) -> list[NewUser]:
         """Give the demo organization a few attributes, and most people values for them."""
