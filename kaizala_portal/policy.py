@@ -64,6 +64,9 @@ class Action(StrEnum):
     CREATE_CONNECTORS = "create_connectors"
     MANAGE_CONNECTORS = "manage_connectors"
     PUBLISH_CONNECTORS = "publish_connectors"
+    # Reports: figures of groups (members, joins and removals, attributes filled, publications).
+    VIEW_REPORTS = "view_reports"
+    VIEW_ORGANIZATION_REPORTS = "view_organization_reports"
     # The audit log: who did what to whom in the organization.
     VIEW_AUDIT_LOG = "view_audit_log"
 
@@ -124,6 +127,11 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     # organization may be published by whoever reaches that group.
     Action.PUBLISH_ACTIONS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
     Action.PUBLISH_CONNECTORS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
+    # "View reports": org admins of all organization groups, group admins of the groups
+    # they directly admin (and of those groups' users).
+    Action.VIEW_REPORTS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
+    # Reports of what belongs to no group (imports, exports): the whole organization's, its admins'.
+    Action.VIEW_ORGANIZATION_REPORTS: {Role.ORG_ADMIN: Reach.ALL},
     # The log tells of every user and group of the organization: its admins' alone.
     Action.VIEW_AUDIT_LOG: {Role.ORG_ADMIN: Reach.ALL},
 }

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "exports",
     "actions",
     "connectors",
+    "reports",
     "audit",
 ]
 
@@ -178,6 +179,8 @@ USER_LIST_MAX_EXTRA_COLUMNS = 4
 ADD_USERS_MAX_ENTRIES = 500
 GROUPS_PAGE_SIZE = 50
 GROUP_MEMBERS_PAGE_SIZE = 50
+# Groups per page of the Reports tables (the CSV downloads hold them all).
+REPORT_GROUPS_PAGE_SIZE = 25
 AUDIT_LOG_PAGE_SIZE = 50
 ATTRIBUTES_MAX_PER_ORGANIZATION = 50
 DEFAULT_PHONE_REGION = env("DEFAULT_PHONE_REGION", default="IN")

@@ -26,6 +26,7 @@ organization_urls = [
     path("actions/", include("actions.urls")),
     path("connectors/", include("connectors.urls")),
     path("settings/", include("groups.settings_urls")),
+    path("reports/", include("reports.urls")),
     path("audit/", include("audit.urls")),
 ]
 

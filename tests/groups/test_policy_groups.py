@@ -50,6 +50,12 @@ def names(viewer, action):
         ("group_admin", Action.CREATE_GROUPS, ["Sales North"]),
         ("member", Action.CREATE_GROUPS, []),
         ("other_org_admin", Action.VIEW_HIERARCHY, []),
+        # Reports: of every group, of the groups directly admined (not their subgroups), of none.
+        ("org_admin", Action.VIEW_REPORTS, ["Retail", "Sales North", "Sales South"]),
+        ("superuser", Action.VIEW_REPORTS, ["Retail", "Sales North", "Sales South"]),
+        ("group_admin", Action.VIEW_REPORTS, ["Sales North"]),
+        ("member", Action.VIEW_REPORTS, []),
+        ("other_org_admin", Action.VIEW_REPORTS, []),
     ],
 )
 def test_group_scopes_per_role(request, organization, groups, person, action, expected):

@@ -4,7 +4,8 @@ Each case names a request and, per person, what they get: the page (200), a redi
 after a write that was done (302), a refusal (403), nothing at all (404: another
 organization's things, or a group they could never map, do not exist for them), or the
 login page (anonymous). Every write is also checked for its effect: it happened exactly
-when the person was allowed. The Reports row comes later.
+when the person was allowed. A case may name objects in its query string too (the
+Reports page's group picker).
 
 The organization: ``admin_group`` (Sales North) is admined by ``group_admin`` and has
 ``member``; its subgroup ``sub_group`` and the sibling ``other_group`` are admined by
@@ -21,6 +22,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from actions.models import Action, ActionPublication
 from connectors.models import Connector, ConnectorPublication
@@ -40,6 +42,7 @@ class Case:
     expected: list[Any]  # per person, in the order of PEOPLE
     data: dict[str, str] | None = None
     done: str | None = None  # name of a check, in DONE, that the write happened
+    query: dict[str, str] | None = None  # query-string parameter -> name of an object of the world
 
 
 # DESIGN.md section 4, row by row.
@@ -108,6 +111,19 @@ MATRIX: dict[str, list[Case]] = {
             data={"role": "admin"},
             done="other_member_promoted",
         ),
+    ],
+    "View reports": [
+        Case("GET reports:index", {}, [200, 200, 403, 404, 200, "login"]),
+        Case("GET reports:index", {}, [200, 200, 403, 404, 200, "login"], query={"group": "admin_group"}),
+        Case("GET reports:index", {}, [200, 403, 403, 404, 200, "login"], query={"group": "other_group"}),
+        Case("GET reports:index", {}, [200, 403, 403, 404, 200, "login"], query={"group": "sub_group"}),
+        Case("GET reports:members_csv", {}, [200, 200, 403, 404, 200, "login"], query={"group": "admin_group"}),
+        Case("GET reports:members_csv", {}, [200, 403, 403, 404, 200, "login"], query={"group": "other_group"}),
+        Case("GET reports:activity_csv", {}, [200, 200, 403, 404, 200, "login"]),
+        Case("GET reports:publications_csv", {}, [200, 200, 403, 404, 200, "login"], query={"group": "admin_group"}),
+        Case("GET reports:attributes_csv", {}, [200, 403, 403, 404, 200, "login"], query={"group": "other_group"}),
+        # Imports and exports belong to no group: the organization's admins' alone.
+        Case("GET reports:jobs_csv", {}, [200, 403, 403, 404, 200, "login"]),
     ],
     "Manage groups-to-organization mapping (Settings)": [
         Case("GET settings:groups", {}, [200, 200, 403, 404, 200, "login"]),
@@ -333,7 +349,7 @@ CASES = [(row, case) for row, cases in MATRIX.items() for case in cases]
 
 def _case_id(row_and_case) -> str:
     row, case = row_and_case
-    target = ",".join(case.kwargs.values())
+    target = ",".join([*case.kwargs.values(), *(f"{key}={value}" for key, value in (case.query or {}).items())])
     return f"{row}: {case.request}{f' {target}' if target else ''}{' ' + str(case.data) if case.data else ''}"
 
 
@@ -345,6 +361,8 @@ def test_role_matrix(client, client_for, world, row_and_case, person):
     kwargs = {"org_slug": world["organization"].slug}
     kwargs |= {arg: world[name].pk for arg, name in case.kwargs.items()}
     url = reverse(url_name, kwargs=kwargs)
+    if case.query:
+        url += "?" + urlencode({key: world[name].pk for key, name in case.query.items()})
     data = {key: str(world[value].pk) if value in world else value for key, value in (case.data or {}).items()}
     http = client if person == "anonymous" else client_for(world[person])
 
@@ -374,6 +392,7 @@ BUTTONS = [
     ("groups:list", {}, "settings:groups", [True, True, False, None, True]),
     ("groups:list", {}, "settings:create_group", [True, True, False, None, True]),
     ("groups:list", {}, "users:list", [True, True, False, None, True]),
+    ("groups:list", {}, "reports:index", [True, True, False, None, True]),
     ("groups:hierarchy", {}, "groups:detail other_group", [True, False, False, None, True]),
     ("groups:hierarchy", {}, "groups:detail admin_group", [True, True, True, None, True]),
     # Publishing is offered to those whose role reaches a group; changing is the creator's and the org admins'.
@@ -401,7 +420,9 @@ def test_buttons_show_only_what_the_role_may_do(client_for, world, page, page_kw
     link_kwargs = _ids(world, {"group_id": target[0]} if target else page_kwargs)
     if link_name in ("groups:remove_member", "groups:change_role"):
         link_kwargs["user_id"] = world["member"].pk
-    if (link_name.startswith("settings:") and link_name != "settings:unmap_group") or link_name.endswith(":list"):
+    if (link_name.startswith("settings:") and link_name != "settings:unmap_group") or link_name.endswith(
+        (":list", ":index")
+    ):
         link_kwargs = {}
     href = reverse(link_name, kwargs=slug | link_kwargs)
     assert (f'href="{href}' in response.content.decode() or f'action="{href}"' in response.content.decode()) is want

@@ -47,6 +47,27 @@ def test_seeding_twice_changes_nothing(db):
     assert OrganizationUser.objects.count() == count
 
 
+def test_demo_data_has_history_for_the_reports(db):
+    call_command("seed_demo", users=60, stdout=StringIO())
+    (org_admin_phone, *_), (group_admin_phone, *_), _ = DEMO_LOGINS
+    reports = reverse("reports:index", kwargs={"org_slug": "contoso"})
+
+    org_admin = log_in(org_admin_phone).client.get(reports, {"period": "12m"})
+    joins_per_month = [joins for _, joins, _ in org_admin.context["activity"].rows]
+    assert sum(1 for joins in joins_per_month if joins) >= 6
+    removals_per_month = [removals for _, _, removals in org_admin.context["activity"].rows]
+    assert sum(removals_per_month) >= 4 and sum(1 for removals in removals_per_month if removals) >= 2
+    jobs_per_month = [sum(row[1:]) for row in org_admin.context["jobs"].rows]
+    assert sum(jobs_per_month) == 11 and sum(1 for jobs in jobs_per_month if jobs) >= 4
+
+    published = {row[0]: row[1:] for row in org_admin.context["publications"].rows}
+    assert published["Field Staff / North"][0] == 2 and published["Field Staff / North"][2] == 1
+
+    group_admin = log_in(group_admin_phone).client.get(reports)
+    assert [row[0] for row in group_admin.context["members"].rows] == ["Field Staff / North"]
+    assert sum(joins for _, joins, _ in group_admin.context["activity"].rows) > 0
+
+
 def test_demo_data_has_actions_and_connectors_published_to_groups(db):
     call_command("seed_demo", users=10, stdout=StringIO())
     contoso = Organization.objects.get(slug="contoso")

@@ -3,19 +3,27 @@
 import io
 import json
 import random
+import secrets
 import zipfile
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from actions import services as actions
+from actions.models import ActionPublication
 from actions.packages import Package, read_package
 from attributes.models import AttributeDefinition
 from attributes.services import set_attribute_values
+from audit.models import AuditEvent
 from connectors import services as connectors
+from connectors.models import ConnectorPublication
+from exports.models import ExportJob
 from groups.models import Group, GroupMembership
 from groups.services import add_members, create_group, remove_member, set_member_role
+from imports.models import ImportJob
 from users import phones
 from users.models import Organization, OrganizationUser, User
 from users.services import NewUser, add_users, get_or_create_users
@@ -174,6 +182,10 @@ class Command(BaseCommand):
             organization, admin=admin, group_admin=group_admin, member=member, north=north, south=south
         )
         self._actions_and_connectors_elsewhere(organization, admin=admin, clinics=clinics, head_office=head_office)
+        self._spread_joins(organization)
+        self._past_removals(organization, admin, keep=[admin, group_admin, member])
+        self._spread_publications(organization)
+        self._past_jobs(organization, admin)
 
     def _actions_and_connectors(self, organization, *, admin, group_admin, member, north, south):
         """A catalogue with something created by each login, some of it published to North."""
@@ -242,6 +254,105 @@ class Command(BaseCommand):
             permissions=["read_group_members", "post_messages"],
         )
         connectors.publish_connector(connector=tickets, group=head_office, published_by=admin)
+
+    def _spread_joins(self, organization: Organization) -> None:
+        """Back-date the memberships over the past months, so that the Reports show joins over time."""
+        rng = random.Random(11)
+        now = timezone.now()
+        memberships = list(GroupMembership.objects.filter(group__organization=organization).order_by("pk"))
+        for membership in memberships:
+            # Admins came first; members trickled in, more of them lately.
+            days_ago = (
+                rng.randint(200, 400)
+                if membership.role == GroupMembership.Role.ADMIN
+                else int(rng.triangular(0, 240, 0))
+            )
+            membership.added_at = now - timedelta(days=days_ago, hours=rng.randint(0, 23))
+        GroupMembership.objects.bulk_update(memberships, ["added_at"])
+
+    def _past_removals(self, organization: Organization, admin: User, keep: list[User]) -> None:
+        """Take a few people out of their groups, dated some time after they joined: removals for the Reports."""
+        rng = random.Random(17)
+        now = timezone.now()
+        members = list(
+            GroupMembership.objects.filter(group__organization=organization, role=GroupMembership.Role.MEMBER)
+            .exclude(user__in=keep)
+            .select_related("group", "user")
+            .order_by("pk")
+        )
+        for membership in rng.sample(members, min(len(members) // 12, 30)):
+            remove_member(membership=membership, removed_by=admin)
+            removed_at = membership.added_at + (now - membership.added_at) * rng.random()
+            AuditEvent.objects.filter(
+                organization=organization,
+                verb=AuditEvent.Verb.GROUP_MEMBER_REMOVED,
+                group=membership.group,
+                target=membership.user,
+            ).update(created_at=removed_at)
+
+    def _spread_publications(self, organization: Organization) -> None:
+        """Back-date what was published, so that some of it falls before the Reports' period."""
+        rng = random.Random(13)
+        now = timezone.now()
+        for model, of_organization in (
+            (ActionPublication, {"action__organization": organization}),
+            (ConnectorPublication, {"connector__organization": organization}),
+        ):
+            publications = list(model.objects.filter(**of_organization).order_by("pk"))
+            for publication in publications:
+                publication.published_at = now - timedelta(days=rng.randint(0, 150))
+            model.objects.bulk_update(publications, ["published_at"])
+
+    def _past_jobs(self, organization: Organization, admin: User) -> None:
+        """Imports and exports of the past months, with the small files they would have kept."""
+        now = timezone.now()
+        imports = [
+            (150, ImportJob.Status.COMPLETED, 120, 0, ""),
+            (120, ImportJob.Status.FAILED, 0, 0, "The file has no Phone Number column."),
+            (95, ImportJob.Status.COMPLETED, 40, 12, ""),
+            (60, ImportJob.Status.COMPLETED, 25, 30, ""),
+            (33, ImportJob.Status.COMPLETED, 10, 5, ""),
+            (12, ImportJob.Status.COMPLETED, 8, 20, ""),
+        ]
+        for days_ago, status, created, updated, failure in imports:
+            when = now - timedelta(days=days_ago)
+            job = ImportJob(
+                organization=organization,
+                uploaded_by=admin,
+                file_name=f"staff-{when:%Y-%m-%d}.csv",
+                token=secrets.token_hex(16),
+                status=status,
+                created_at=when,
+                finished_at=when + timedelta(minutes=2),
+                total_rows=created + updated,
+                rows_done=created + updated,
+                created_count=created,
+                updated_count=updated,
+                failure_reason=failure,
+            )
+            job.file.save(job.file_name, ContentFile(b"Name,Phone Number\n"), save=False)
+            job.save()
+        for days_ago, status in [
+            (140, ExportJob.Status.COMPLETED),
+            (70, ExportJob.Status.COMPLETED),
+            (45, ExportJob.Status.FAILED),
+            (20, ExportJob.Status.COMPLETED),
+            (3, ExportJob.Status.COMPLETED),
+        ]:
+            when = now - timedelta(days=days_ago)
+            job = ExportJob(
+                organization=organization,
+                requested_by=admin,
+                file_name=f"contoso-users-{when:%Y-%m-%d}.csv",
+                token=secrets.token_hex(16),
+                status=status,
+                created_at=when,
+                finished_at=when + timedelta(minutes=1),
+                failure_reason="The worker stopped answering." if status == ExportJob.Status.FAILED else "",
+            )
+            if status == ExportJob.Status.COMPLETED:
+                job.file.save(job.file_name, ContentFile(b"Name,Phone Number\n"), save=False)
+            job.save()
 
     def _everyday_changes(self, organization: Organization, admin: User, finance: Group) -> None:
         """A few changes of the kind an admin makes every day, so that the Audit log has a story to tell."""
