@@ -32,6 +32,7 @@ from . import bulk
 from .models import ImportJob, ImportRowError
 from .parsing import AttributeColumn, ParsedRow, PreparedBatch, RowError, RowParser, duplicate_error
 from .reader import UnreadableFile, normalise_header, open_sheet, sniff_header
+from .uploads import too_big_message
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +79,7 @@ def check_upload(*, organization: Organization, upload: UploadedFile) -> str:
         raise UnreadableFile("Upload a .csv file (or an Excel .xlsx workbook).")
     limit = settings.IMPORT_MAX_UPLOAD_BYTES
     if upload.size > limit:
-        raise UnreadableFile(
-            f"The file is {upload.size / 1024 / 1024:.1f} MB; files up to {limit // 1024 // 1024} MB are accepted. "
-            "Split it into several files."
-        )
+        raise UnreadableFile(too_big_message(upload.size, limit))
     if upload.size == 0:
         raise UnreadableFile("The file is empty.")
     upload.seek(0)

@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from kaizala_portal.policy import Action, Viewer
@@ -12,6 +14,7 @@ from . import services
 from .forms import UploadForm
 from .models import ImportJob
 from .reader import UnreadableFile
+from .uploads import SizeLimitedUpload, limit_upload_size
 
 HISTORY_PAGE_SIZE = 20
 
@@ -23,11 +26,22 @@ def download_template(request: HttpRequest, viewer: Viewer):
     return response
 
 
+# The CSRF check reads the body, so it runs inside, once the size limit is in place.
+@csrf_exempt
 @organization_view(Action.IMPORT_USERS)
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, viewer: Viewer):
+    size_limit = limit_upload_size(request, limit=settings.IMPORT_MAX_UPLOAD_BYTES)
+    return _upload(request, viewer, size_limit)
+
+
+@csrf_protect
+def _upload(request: HttpRequest, viewer: Viewer, size_limit: SizeLimitedUpload):
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if size_limit.refused:
+        # The file was never kept: say why, rather than that no file came.
+        form.errors["file"] = form.error_class([size_limit.refused])
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             file_format = services.check_upload(organization=viewer.organization, upload=upload)
