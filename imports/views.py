@@ -5,7 +5,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kaizala_portal.policy import Action, Viewer
 from users.access import organization_view
@@ -17,6 +17,9 @@ from .reader import UnreadableFile
 from .uploads import SizeLimitedUpload, limit_upload_size
 
 HISTORY_PAGE_SIZE = 20
+QUEUE_STILL_DOWN = (
+    "The job queue still does not answer. Your file is kept: the import starts by itself once the queue is back."
+)
 
 
 @organization_view(Action.IMPORT_USERS)
@@ -63,6 +66,17 @@ def history(request: HttpRequest, viewer: Viewer):
     context = {"viewer": viewer, "page": page, "any_processing": any(job.is_processing for job in page)}
     template = "imports/_history_table.html" if request.htmx else "imports/history.html"
     return render(request, template, context)
+
+
+@organization_view(Action.IMPORT_USERS)
+@require_POST
+def retry_queue(request: HttpRequest, viewer: Viewer, job_id: int):
+    job = _job(viewer, job_id)
+    if services.queue_waiting_job(job=job):
+        messages.success(request, f"“{job.file_name}” is queued; its import starts shortly.")
+    else:
+        messages.error(request, QUEUE_STILL_DOWN)
+    return redirect("imports:history", org_slug=viewer.organization.slug)
 
 
 def _job(viewer: Viewer, job_id: int) -> ImportJob:

@@ -229,6 +229,9 @@ EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
 EXPORT_PROGRESS_SECONDS = env.float("EXPORT_PROGRESS_SECONDS", default=1.0)
 EXPORT_STALE_AFTER_SECONDS = env.int("EXPORT_STALE_AFTER_SECONDS", default=120)
 EXPORT_MAX_ATTEMPTS = env.int("EXPORT_MAX_ATTEMPTS", default=3)
+# A job whose task the broker could not take (Redis down) is sent again by the sweepers
+# once it has waited this long and the broker answers.
+JOB_QUEUE_RETRY_SECONDS = env.int("JOB_QUEUE_RETRY_SECONDS", default=15)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-imports": {"task": "imports.tasks.sweep_stale_imports", "schedule": 60.0},
     "sweep-stale-exports": {"task": "exports.tasks.sweep_stale_exports", "schedule": 60.0},
