@@ -12,6 +12,7 @@ from .forms import ExportRequestForm
 from .models import ExportJob
 
 HISTORY_PAGE_SIZE = 20
+QUEUE_DOWN = "The job queue does not answer just now: the export starts by itself once it is back."
 QUEUE_STILL_DOWN = (
     "The job queue still does not answer. Your request is kept: the export starts by itself once the queue is back."
 )
@@ -28,7 +29,11 @@ def create(request: HttpRequest, viewer: Viewer):
         job = services.create_export_job(
             organization=organization, requested_by=request.user, scope="" if form.exports_everyone() else scope
         )
-        messages.success(request, f"“{job.file_name}” was requested; it is being exported.")
+        job.refresh_from_db(fields=["queued_at"])  # set once the broker took its task, on commit
+        if job.queued_at is None:
+            messages.warning(request, f"“{job.file_name}” was requested and is kept. {QUEUE_DOWN}")
+        else:
+            messages.success(request, f"“{job.file_name}” was requested; it is being exported.")
         return redirect("exports:history", org_slug=organization.slug)
     context = {
         "viewer": viewer,

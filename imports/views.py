@@ -17,6 +17,7 @@ from .reader import UnreadableFile
 from .uploads import SizeLimitedUpload, limit_upload_size
 
 HISTORY_PAGE_SIZE = 20
+QUEUE_DOWN = "The job queue does not answer just now: the import starts by itself once it is back."
 QUEUE_STILL_DOWN = (
     "The job queue still does not answer. Your file is kept: the import starts by itself once the queue is back."
 )
@@ -54,7 +55,11 @@ def _upload(request: HttpRequest, viewer: Viewer, size_limit: SizeLimitedUpload)
             job = services.create_import_job(
                 organization=viewer.organization, uploaded_by=request.user, upload=upload, file_format=file_format
             )
-            messages.success(request, f"“{job.file_name}” was uploaded; it is being imported.")
+            job.refresh_from_db(fields=["queued_at"])  # set once the broker took its task, on commit
+            if job.queued_at is None:
+                messages.warning(request, f"“{job.file_name}” was uploaded and is kept. {QUEUE_DOWN}")
+            else:
+                messages.success(request, f"“{job.file_name}” was uploaded; it is being imported.")
             return redirect("imports:history", org_slug=viewer.organization.slug)
     return render(request, "imports/upload.html", {"viewer": viewer, "form": form})
 

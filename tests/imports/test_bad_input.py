@@ -118,7 +118,10 @@ def csv_files(draw):
 
     shuffled = [[readable(row[i]) if i < len(row) else "" for i in order] if row else [] for row in body]
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator=line_end)
+    # Python's writer quotes a cell with a line break only if it is in its own line ending:
+    # with "\n" alone, a cell's bare "\r" would end the row for any reader.
+    quoting = csv.QUOTE_MINIMAL if line_end == "\r\n" else csv.QUOTE_ALL
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=line_end, quoting=quoting)
     writer.writerow([header[i] for i in order])
     writer.writerows(shuffled)
     text = out.getvalue()
