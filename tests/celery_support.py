@@ -134,10 +134,14 @@ def broker_down():
         use(saved)
 
 
-def messages_in_redis() -> int:
-    """Task messages waiting in the test queue or delivered but not yet acknowledged."""
+def messages_in_redis() -> tuple[int, set[bytes]]:
+    """How many task messages wait in the test queue, and the ids of those delivered but not acknowledged.
+
+    A worker killed by an earlier test leaves its message unacknowledged for the visibility
+    timeout: compare with what was there before.
+    """
     from django.conf import settings
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     prefix = settings.CELERY_KEY_PREFIX
-    return client.llen(f"{prefix}{settings.CELERY_TASK_DEFAULT_QUEUE}") + client.hlen(f"{prefix}unacked")
+    return client.llen(f"{prefix}{settings.CELERY_TASK_DEFAULT_QUEUE}"), set(client.hkeys(f"{prefix}unacked"))
