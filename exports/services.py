@@ -313,7 +313,9 @@ def sweep_stale_exports() -> list[int]:
     """Requeue Queued jobs that nobody has worked on for a while, or fail them after too many tries.
 
     A worker killed mid-job leaves its message unacknowledged until Redis's visibility
-    timeout (an hour or more); the heartbeat lets us notice within minutes.
+    timeout (an hour or more); the heartbeat lets us notice within minutes. A job whose
+    task never reached the broker (Redis down when it was created) is sent again as soon as
+    it has waited JOB_QUEUE_RETRY_SECONDS.
     """
     from .tasks import enqueue_export
 

@@ -224,3 +224,18 @@ def test_the_upload_form_is_still_protected_against_cross_site_requests(organiza
     response = client.post(url("upload", organization), {"file": SimpleUploadedFile("users.csv", content)})
     assert response.status_code == 403
     assert not ImportJob.objects.exists()
+
+
+def test_a_file_just_over_the_limit_is_stopped_as_it_arrives(client_for, organization, org_admin, settings):
+    settings.IMPORT_MAX_UPLOAD_BYTES = 1024 * 1024
+    settings.FILE_UPLOAD_HANDLERS = [*settings.FILE_UPLOAD_HANDLERS, f"{__name__}.KeepsWhatItReceives"]
+    KeepsWhatItReceives.received = []
+    # Within the room a request has for its other fields: only counting the file's bytes catches it.
+    content = b"Name,Phone Number\n" + b"x" * (1024 * 1024 + 1000)
+    response = upload(client_for(org_admin), organization, content)
+    assert response.status_code == 200
+    assert "files up to 1 MB are accepted. Split it into several files." in response.content.decode()
+    # The handlers after the limit had its first megabyte, never the rest; the form never got a file.
+    assert sum(map(len, KeepsWhatItReceives.received)) <= settings.IMPORT_MAX_UPLOAD_BYTES
+    assert not ImportJob.objects.exists()
+    assert stored_files(settings) == []
