@@ -27,7 +27,7 @@ _PROPERTY_TESTS = {
     "deadline": None,
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 }
-hypothesis_settings.register_profile("suite", max_examples=40, derandomize=True, database=None, **_PROPERTY_TESTS)
+hypothesis_settings.register_profile("suite", max_examples=100, derandomize=True, database=None, **_PROPERTY_TESTS)
 hypothesis_settings.register_profile("fuzz", max_examples=1000, **_PROPERTY_TESTS)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
