@@ -47,6 +47,11 @@ class ExportJob(BackgroundJob):
         return self.status == self.Status.QUEUED
 
     @property
+    def is_waiting_for_queue(self) -> bool:
+        """Kept, but its task has not reached the broker (Redis did not answer)."""
+        return self.is_queued and self.queued_at is None and not self.claimed_by
+
+    @property
     def is_completed(self) -> bool:
         return self.status == self.Status.COMPLETED
 

@@ -339,7 +339,9 @@ def sweep_stale_exports() -> list[int]:
     """Requeue Queued jobs that nobody has worked on for a while, or fail them after too many tries.
 
     A worker killed mid-job leaves its message unacknowledged until Redis's visibility
-    timeout (an hour or more); the heartbeat lets us notice within minutes.
+    timeout (an hour or more); the heartbeat lets us notice within minutes. A job whose
+    task never reached the broker (Redis down when it was created) is sent again as soon as
+    it has waited JOB_QUEUE_RETRY_SECONDS.
     """
     from .tasks import enqueue_export
 
@@ -347,7 +349,9 @@ def sweep_stale_exports() -> list[int]:
     requeued, failed = [], []
     with transaction.atomic():
         stale = ExportJob.objects.select_for_update(skip_locked=True).filter(
-            Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, created_at__lt=stale_before),
+            Q(heartbeat_at__lt=stale_before)
+            | Q(heartbeat_at__isnull=True, created_at__lt=stale_before)
+            | jobs.never_queued(waited_seconds=settings.JOB_QUEUE_RETRY_SECONDS),
             status=ExportJob.Status.QUEUED,
         )
         for job in stale:
@@ -361,10 +365,18 @@ def sweep_stale_exports() -> list[int]:
                 _record_finished(job)
                 failed.append(job)
                 continue
-            job.claimed_by, job.heartbeat_at = "", timezone.now()
-            job.save(update_fields=["claimed_by", "heartbeat_at"])
+            # Not queued until the broker takes the task (see tasks.enqueue_*).
+            job.claimed_by, job.heartbeat_at, job.queued_at = "", timezone.now(), None
+            job.save(update_fields=["claimed_by", "heartbeat_at", "queued_at"])
             requeued.append(job.pk)
             transaction.on_commit(lambda pk=job.pk: enqueue_export(pk))
     for job in failed:
         _discard_partial_files(job)
     return requeued
+
+
+def queue_waiting_job(*, job: ExportJob) -> bool:
+    """Send again a job whose task the broker could not take; True unless the broker still does not answer."""
+    from .tasks import enqueue_export
+
+    return not job.is_waiting_for_queue or enqueue_export(job.pk)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.history, name="history"),
     path("new/", views.create, name="create"),
     path("<int:job_id>/download/", views.download, name="download"),
+    path("<int:job_id>/retry-queue/", views.retry_queue, name="retry_queue"),
 ]

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kaizala_portal.policy import Action, Viewer
 from users.access import organization_view
@@ -12,6 +12,10 @@ from .forms import ExportRequestForm
 from .models import ExportJob
 
 HISTORY_PAGE_SIZE = 20
+QUEUE_DOWN = "The job queue does not answer just now: the export starts by itself once it is back."
+QUEUE_STILL_DOWN = (
+    "The job queue still does not answer. Your request is kept: the export starts by itself once the queue is back."
+)
 
 
 @organization_view(Action.EXPORT_USERS)
@@ -25,7 +29,11 @@ def create(request: HttpRequest, viewer: Viewer):
         job = services.create_export_job(
             organization=organization, requested_by=request.user, scope="" if form.exports_everyone() else scope
         )
-        messages.success(request, f"“{job.file_name}” was requested; it is being exported.")
+        job.refresh_from_db(fields=["queued_at"])  # set once the broker took its task, on commit
+        if job.queued_at is None:
+            messages.warning(request, f"“{job.file_name}” was requested and is kept. {QUEUE_DOWN}")
+        else:
+            messages.success(request, f"“{job.file_name}” was requested; it is being exported.")
         return redirect("exports:history", org_slug=organization.slug)
     context = {
         "viewer": viewer,
@@ -45,6 +53,17 @@ def history(request: HttpRequest, viewer: Viewer):
     context = {"viewer": viewer, "page": page, "any_queued": any(job.is_queued for job in page)}
     template = "exports/_history_table.html" if request.htmx else "exports/history.html"
     return render(request, template, context)
+
+
+@organization_view(Action.EXPORT_USERS)
+@require_POST
+def retry_queue(request: HttpRequest, viewer: Viewer, job_id: int):
+    job = get_object_or_404(ExportJob, pk=job_id, organization=viewer.organization)
+    if services.queue_waiting_job(job=job):
+        messages.success(request, f"“{job.file_name}” is queued; its export starts shortly.")
+    else:
+        messages.error(request, QUEUE_STILL_DOWN)
+    return redirect("exports:history", org_slug=viewer.organization.slug)
 
 
 @organization_view(Action.EXPORT_USERS)

@@ -48,6 +48,11 @@ class ImportJob(BackgroundJob):
     def is_processing(self) -> bool:
         return self.status == self.Status.PROCESSING
 
+    @property
+    def is_waiting_for_queue(self) -> bool:
+        """Kept, but its task has not reached the broker (Redis did not answer)."""
+        return self.is_processing and self.queued_at is None and not self.claimed_by
+
 
 class ImportRowError(models.Model):
     """A rejected row, written in the same transaction as its batch so that retries never repeat it."""

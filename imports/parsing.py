@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from attributes import types
 from users import phones
 
-from . import formulas
+from . import formulas, limits
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,8 @@ class RowParser:
             # An exported file guards text that a spreadsheet would run as a formula: undo that.
             return formulas.restore(cells[index].strip()) if index < len(cells) else ""
 
+        if over := limits.row_problem(cells, name_index=self.name_index):
+            return RowError(number, over[0], over[1], limits.shown(cells))
         raw_phone = cell(self.phone_index)
         if not raw_phone:
             return RowError(number, "Phone Number", "The phone number is missing.", cells)

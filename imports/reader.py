@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SNIFF_BYTES = 64 * 1024
+# Python's csv module stops at a cell over 128 KiB with an error that would end the whole
+# file; read any cell instead, and let the row's limits (imports.limits) reject that row.
+FIELD_SIZE_LIMIT = 1024 * 1024 * 1024
 _MARKERS = re.compile(r"\s*(\*|\(mandatory\)|\(required\))\s*$", re.IGNORECASE)
 
 
@@ -77,6 +80,7 @@ def _open_csv(path: Path) -> Sheet:
         text.close()
         raise UnreadableFile("The file looks binary, not CSV text. Save it as CSV and upload it again.")
     text.seek(0)
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
     first_line = sample.split("\n", 1)[0]
     delimiter = max([",", ";", "\t"], key=first_line.count)
     reader = csv.reader(text, delimiter=delimiter)
@@ -97,6 +101,10 @@ def _open_csv(path: Path) -> Sheet:
                 yield number, cells
         except csv.Error as error:
             raise UnreadableFile(f"Row {number + 1} cannot be read as CSV ({error}).") from None
+        except UnicodeDecodeError:
+            raise UnreadableFile(
+                f"Row {number + 1} is not text in the file's encoding ({encoding}): the file may be damaged."
+            ) from None
 
     raw = [str(c).lstrip("\ufeff") for c in header]
     return Sheet(header=[normalise_header(c) for c in raw], raw_header=raw, rows=rows(), close=text.close)

@@ -18,7 +18,7 @@ from secrets import token_hex
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ from . import bulk, preparing
 from .models import ImportJob, ImportRowError
 from .parsing import AttributeColumn, ParsedRow, PreparedBatch, RowError, RowParser, duplicate_error
 from .reader import UnreadableFile, normalise_header, open_sheet, sniff_header
+from .uploads import too_big_message
 
 logger = logging.getLogger(__name__)
 
@@ -80,10 +81,7 @@ def check_upload(*, organization: Organization, upload: UploadedFile) -> str:
         raise UnreadableFile("Upload a .csv file (or an Excel .xlsx workbook).")
     limit = settings.IMPORT_MAX_UPLOAD_BYTES
     if upload.size > limit:
-        raise UnreadableFile(
-            f"The file is {upload.size / 1024 / 1024:.1f} MB; files up to {limit // 1024 // 1024} MB are accepted. "
-            "Split it into several files."
-        )
+        raise UnreadableFile(too_big_message(upload.size, limit))
     if upload.size == 0:
         raise UnreadableFile("The file is empty.")
     upload.seek(0)
@@ -171,6 +169,18 @@ def run_import(*, job_id: int, run_id: str) -> None:
         logger.warning("Import job %s was taken over by another run; %s stops.", job_id, run_id)
     except UnreadableFile as problem:
         _finish(job, run_id, failure=str(problem))
+    except DatabaseError as error:
+        # The batch's transaction was rolled back whole; the batches before it are committed.
+        logger.exception("Import job %s stopped on a database error", job_id)
+        job.refresh_from_db()
+        first = job.rows_done + 2  # a row's number in the file, whose first row is the header
+        _finish(
+            job,
+            run_id,
+            failure=f"The database refused the batch of rows from row {first} ({_first_line(error)}). "
+            f"No row from row {first} on was imported; the rows before it were. "
+            "Upload the file again to finish, or contact support.",
+        )
     except Exception:
         logger.exception("Import job %s failed", job_id)
         job.refresh_from_db()
@@ -180,6 +190,11 @@ def run_import(*, job_id: int, run_id: str) -> None:
             failure=f"The import stopped on an unexpected error after row {job.rows_done + 1}. "
             "Rows before it were imported; upload the file again to finish, or contact support.",
         )
+
+
+def _first_line(error: Exception) -> str:
+    """What the database said, without the SQL context PostgreSQL adds on further lines."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
 
 
 def _claim(job_id: int, run_id: str) -> ImportJob | None:
@@ -354,7 +369,9 @@ def sweep_stale_jobs() -> list[int]:
     """Requeue Processing jobs that nobody has worked on for a while, or fail them after too many tries.
 
     A worker killed mid-job leaves its message unacknowledged until Redis's visibility
-    timeout (an hour or more); the heartbeat lets us notice within minutes.
+    timeout (an hour or more); the heartbeat lets us notice within minutes. A job whose
+    task never reached the broker (Redis down when it was created) is sent again as soon as
+    it has waited JOB_QUEUE_RETRY_SECONDS.
     """
     from .tasks import enqueue_import
 
@@ -362,7 +379,9 @@ def sweep_stale_jobs() -> list[int]:
     requeued = []
     with transaction.atomic():
         stale = ImportJob.objects.select_for_update(skip_locked=True).filter(
-            Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, created_at__lt=stale_before),
+            Q(heartbeat_at__lt=stale_before)
+            | Q(heartbeat_at__isnull=True, created_at__lt=stale_before)
+            | jobs.never_queued(waited_seconds=settings.JOB_QUEUE_RETRY_SECONDS),
             status=ImportJob.Status.PROCESSING,
         )
         for job in stale:
@@ -375,11 +394,19 @@ def sweep_stale_jobs() -> list[int]:
                 job.save(update_fields=["status", "finished_at", "claimed_by", "failure_reason"])
                 _record_finished(job)
                 continue
-            job.claimed_by, job.heartbeat_at = "", timezone.now()
-            job.save(update_fields=["claimed_by", "heartbeat_at"])
+            # Not queued until the broker takes the task (see tasks.enqueue_*).
+            job.claimed_by, job.heartbeat_at, job.queued_at = "", timezone.now(), None
+            job.save(update_fields=["claimed_by", "heartbeat_at", "queued_at"])
             requeued.append(job.pk)
             transaction.on_commit(lambda pk=job.pk: enqueue_import(pk))
     return requeued
+
+
+def queue_waiting_job(*, job: ImportJob) -> bool:
+    """Send again a job whose task the broker could not take; True unless the broker still does not answer."""
+    from .tasks import enqueue_import
+
+    return not job.is_waiting_for_queue or enqueue_import(job.pk)
 
 
 # The error log --------------------------------------------------------------------------

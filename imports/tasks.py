@@ -5,7 +5,10 @@ import logging
 from celery import shared_task
 from kombu.exceptions import OperationalError
 
+from kaizala_portal import jobs
+
 from . import services
+from .models import ImportJob
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +25,15 @@ def sweep_stale_imports() -> None:
     services.sweep_stale_jobs()
 
 
-def enqueue_import(job_id: int) -> None:
+def enqueue_import(job_id: int) -> bool:
+    """Send the job to the workers; False when the broker does not answer and the job waits."""
     try:
         import_users.delay(job_id)
     except OperationalError:
-        # The broker is down: the job stays Processing with no heartbeat, and the
-        # sweeper queues it again once Redis answers. Nothing of the upload is lost.
+        # The broker is down: the job and its file are kept, not queued (its queued_at
+        # stays empty); the history says it waits, and the sweeper or the "Retry now"
+        # button queues it once Redis answers. Nothing of the upload is lost.
         logger.exception("Could not queue import job %s; the sweeper will retry.", job_id)
+        return False
+    jobs.mark_queued(ImportJob.objects, job_id)
+    return True

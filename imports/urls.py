@@ -10,4 +10,5 @@ urlpatterns = [
     path("template.csv", views.download_template, name="template"),
     path("<int:job_id>/original/", views.download_original, name="original"),
     path("<int:job_id>/errors/", views.download_error_log, name="errors"),
+    path("<int:job_id>/retry-queue/", views.retry_queue, name="retry_queue"),
 ]

@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kaizala_portal.policy import Action, Viewer
 from users.access import organization_view
@@ -12,8 +14,13 @@ from . import services
 from .forms import UploadForm
 from .models import ImportJob
 from .reader import UnreadableFile
+from .uploads import SizeLimitedUpload, limit_upload_size
 
 HISTORY_PAGE_SIZE = 20
+QUEUE_DOWN = "The job queue does not answer just now: the import starts by itself once it is back."
+QUEUE_STILL_DOWN = (
+    "The job queue still does not answer. Your file is kept: the import starts by itself once the queue is back."
+)
 
 
 @organization_view(Action.IMPORT_USERS)
@@ -23,11 +30,22 @@ def download_template(request: HttpRequest, viewer: Viewer):
     return response
 
 
+# The CSRF check reads the body, so it runs inside, once the size limit is in place.
+@csrf_exempt
 @organization_view(Action.IMPORT_USERS)
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, viewer: Viewer):
+    size_limit = limit_upload_size(request, limit=settings.IMPORT_MAX_UPLOAD_BYTES)
+    return _upload(request, viewer, size_limit)
+
+
+@csrf_protect
+def _upload(request: HttpRequest, viewer: Viewer, size_limit: SizeLimitedUpload):
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if size_limit.refused:
+        # The file was never kept: say why, rather than that no file came.
+        form.errors["file"] = form.error_class([size_limit.refused])
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             file_format = services.check_upload(organization=viewer.organization, upload=upload)
@@ -37,7 +55,11 @@ def upload(request: HttpRequest, viewer: Viewer):
             job = services.create_import_job(
                 organization=viewer.organization, uploaded_by=request.user, upload=upload, file_format=file_format
             )
-            messages.success(request, f"“{job.file_name}” was uploaded; it is being imported.")
+            job.refresh_from_db(fields=["queued_at"])  # set once the broker took its task, on commit
+            if job.queued_at is None:
+                messages.warning(request, f"“{job.file_name}” was uploaded and is kept. {QUEUE_DOWN}")
+            else:
+                messages.success(request, f"“{job.file_name}” was uploaded; it is being imported.")
             return redirect("imports:history", org_slug=viewer.organization.slug)
     return render(request, "imports/upload.html", {"viewer": viewer, "form": form})
 
@@ -49,6 +71,17 @@ def history(request: HttpRequest, viewer: Viewer):
     context = {"viewer": viewer, "page": page, "any_processing": any(job.is_processing for job in page)}
     template = "imports/_history_table.html" if request.htmx else "imports/history.html"
     return render(request, template, context)
+
+
+@organization_view(Action.IMPORT_USERS)
+@require_POST
+def retry_queue(request: HttpRequest, viewer: Viewer, job_id: int):
+    job = _job(viewer, job_id)
+    if services.queue_waiting_job(job=job):
+        messages.success(request, f"“{job.file_name}” is queued; its import starts shortly.")
+    else:
+        messages.error(request, QUEUE_STILL_DOWN)
+    return redirect("imports:history", org_slug=viewer.organization.slug)
 
 
 def _job(viewer: Viewer, job_id: int) -> ImportJob:

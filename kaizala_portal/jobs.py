@@ -9,7 +9,7 @@ older than the job's stale limit means its run is gone and the job may be claime
 from datetime import timedelta
 
 from django.db import models, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 
@@ -21,6 +21,10 @@ class BackgroundJob(models.Model):
     # Progress, saved as the run goes.
     total_rows = models.PositiveIntegerField(null=True, blank=True)
     rows_done = models.PositiveIntegerField(default=0)
+
+    # When the job's task last reached the broker; empty while the broker could not take it
+    # (Redis down at upload): such a job is shown as waiting and queued again soon.
+    queued_at = models.DateTimeField(null=True, blank=True)
 
     # Which run owns the job, and when it last showed signs of life.
     claimed_by = models.CharField(max_length=64, blank=True)
@@ -59,3 +63,14 @@ def hold_claim(job: BackgroundJob, run_id: str) -> None:
     """Inside a transaction: lock the job, and stop unless this run still owns it."""
     if not type(job).objects.select_for_update().filter(pk=job.pk, claimed_by=run_id).exists():
         raise LostClaim()
+
+
+def mark_queued(jobs: QuerySet, job_id: int) -> None:
+    """Record that the job's task reached the broker."""
+    jobs.filter(pk=job_id).update(queued_at=timezone.now())
+
+
+def never_queued(*, waited_seconds: int) -> Q:
+    """Jobs whose task has not reached the broker for that long, and that no run holds."""
+    created_before = timezone.now() - timedelta(seconds=waited_seconds)
+    return Q(queued_at__isnull=True, claimed_by="", created_at__lt=created_before)

@@ -225,6 +225,9 @@ LOGGING = {
 
 # Imports: limits, batch size, and when a job whose worker went quiet is taken over.
 IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+# Beyond these a row is rejected with the reason (see imports.limits), not the whole file.
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=500)
+IMPORT_MAX_CELL_CHARACTERS = env.int("IMPORT_MAX_CELL_CHARACTERS", default=10_000)
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
 # From this many rows on, a second process reads rows into people while the worker writes them.
 IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS = env.int("IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS", default=10_000)
@@ -244,6 +247,9 @@ ACTION_MANIFEST_MAX_BYTES = 64 * 1024
 # Connectors: their callbacks carry the organization's data, so only over https in production.
 CONNECTORS_PAGE_SIZE = 25
 CONNECTORS_REQUIRE_HTTPS = env.bool("CONNECTORS_REQUIRE_HTTPS", default=not DEBUG)
+# A job whose task the broker could not take (Redis down) is sent again by the sweepers
+# once it has waited this long and the broker answers.
+JOB_QUEUE_RETRY_SECONDS = env.int("JOB_QUEUE_RETRY_SECONDS", default=15)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-imports": {"task": "imports.tasks.sweep_stale_imports", "schedule": 60.0},
     "sweep-stale-exports": {"task": "exports.tasks.sweep_stale_exports", "schedule": 60.0},

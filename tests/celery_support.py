@@ -107,3 +107,41 @@ def progress(job):
     """The job as its worker has saved it so far."""
     job.refresh_from_db()
     return job
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (it was free a moment ago)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def broker_down():
+    """Tasks sent in this process go to a Redis URL on a closed port, as when Redis is down."""
+    saved = app.conf.get("broker_write_url")
+
+    def use(url):
+        app.conf.broker_write_url = url
+        # The connection and producer pools were built for the old URL.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    use(f"redis://127.0.0.1:{closed_port()}/0")
+    try:
+        yield
+    finally:
+        use(saved)
+
+
+def messages_in_redis() -> tuple[int, set[bytes]]:
+    """How many task messages wait in the test queue, and the ids of those delivered but not acknowledged.
+
+    A worker killed by an earlier test leaves its message unacknowledged for the visibility
+    timeout: compare with what was there before.
+    """
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    prefix = settings.CELERY_KEY_PREFIX
+    return client.llen(f"{prefix}{settings.CELERY_TASK_DEFAULT_QUEUE}"), set(client.hkeys(f"{prefix}unacked"))

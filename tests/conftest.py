@@ -4,11 +4,14 @@
 that group, and a plain member; ``other_organization`` has its own admin and users.
 """
 
+import os
 import shutil
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from groups.models import GroupMembership
 from kaizala_portal import localservices
@@ -16,6 +19,17 @@ from users.models import OrganizationUser
 
 from .celery_support import delete_keys, running_worker
 from .factories import GroupFactory, GroupMembershipFactory, OrganizationFactory, OrganizationUserFactory, UserFactory
+
+# Property tests: the suite runs the same examples every time, few enough to stay within a
+# minute on a small machine; HYPOTHESIS_PROFILE=fuzz searches longer with fresh random ones.
+# Examples share their test's fixtures (each rolls its own writes back), hence the health check.
+_PROPERTY_TESTS = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+hypothesis_settings.register_profile("suite", max_examples=100, derandomize=True, database=None, **_PROPERTY_TESTS)
+hypothesis_settings.register_profile("fuzz", max_examples=1000, **_PROPERTY_TESTS)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
 @pytest.fixture(autouse=True)

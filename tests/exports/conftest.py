@@ -3,6 +3,7 @@ import csv
 import io
 
 import pytest
+from django.utils import timezone
 
 from exports import services
 from exports.models import ExportJob
@@ -38,7 +39,11 @@ def via_group_member(organization):
 @pytest.fixture
 def request_export(organization, org_admin):
     def make(scope: str = "") -> ExportJob:
-        return services.create_export_job(organization=organization, requested_by=org_admin, scope=scope)
+        job = services.create_export_job(organization=organization, requested_by=org_admin, scope=scope)
+        # As if the broker took its task (these tests run no on-commit hooks, so nothing is sent).
+        ExportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now())
+        job.refresh_from_db()
+        return job
 
     return make
 

@@ -2,6 +2,7 @@ import codecs
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from imports.models import ImportJob
 from users.models import OrganizationUser
@@ -29,7 +30,7 @@ def csv_bytes(text: str, encoding: str = "utf-8") -> bytes:
 
 @pytest.fixture
 def make_job(organization, org_admin):
-    def make(content: bytes | str, *, name="users.csv", file_format="csv") -> ImportJob:
+    def make(content: bytes | str, *, name="users.csv", file_format="csv", queued=True) -> ImportJob:
         if isinstance(content, str):
             content = content.encode("utf-8")
         job = ImportJob(
@@ -38,6 +39,8 @@ def make_job(organization, org_admin):
             file_name=name,
             file_format=file_format,
             token=f"t{ImportJob.objects.count()}x{len(content)}",
+            # As if the broker took its task, unless the test is about a job it could not take.
+            queued_at=timezone.now() if queued else None,
         )
         job.file.save(name, ContentFile(content), save=False)
         job.save()

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -172,3 +174,68 @@ class TestSweeper:
         assert callbacks == []  # nothing queued again
         job.refresh_from_db()
         assert (job.status, job.claimed_by, job.attempts) == (ImportJob.Status.PROCESSING, "live", 1)
+
+
+class KeepsWhatItReceives(FileUploadHandler):
+    """An upload handler after the size limit: whatever it is handed would be stored."""
+
+    received: list[bytes] = []
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        type(self).received.append(b"")
+
+    def receive_data_chunk(self, raw_data, start):
+        type(self).received.append(raw_data)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+@pytest.mark.parametrize("enforce_csrf", [False, True])
+def test_an_oversize_upload_is_refused_before_any_of_it_is_stored(organization, org_admin, settings, enforce_csrf):
+    settings.IMPORT_MAX_UPLOAD_BYTES = 1024 * 1024
+    settings.FILE_UPLOAD_HANDLERS = [*settings.FILE_UPLOAD_HANDLERS, f"{__name__}.KeepsWhatItReceives"]
+    KeepsWhatItReceives.received = []
+    client = Client(enforce_csrf_checks=enforce_csrf)
+    client.force_login(org_admin)
+    page = client.get(url("upload", organization))
+    token = str(page.context["csrf_token"])
+    content = b"Name,Phone Number\n" + b"Asha,+919812300001\n" * 200_000  # 3.6 MB
+
+    # The token first, as the page's form sends it: the parser stops at the file.
+    form = {"csrfmiddlewaretoken": token, "file": SimpleUploadedFile("big.csv", content)}
+    response = client.post(url("upload", organization), form)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The file is 3.6 MB; files up to 1 MB are accepted. Split it into several files." in page
+    assert "This field is required" not in page
+    assert KeepsWhatItReceives.received == []  # no handler after the limit saw a byte of it
+    assert not ImportJob.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_the_upload_form_is_still_protected_against_cross_site_requests(organization, org_admin):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org_admin)
+    content = b"Name,Phone Number\nAsha,+919812300001\n"
+    response = client.post(url("upload", organization), {"file": SimpleUploadedFile("users.csv", content)})
+    assert response.status_code == 403
+    assert not ImportJob.objects.exists()
+
+
+def test_a_file_just_over_the_limit_is_stopped_as_it_arrives(client_for, organization, org_admin, settings):
+    settings.IMPORT_MAX_UPLOAD_BYTES = 1024 * 1024
+    settings.FILE_UPLOAD_HANDLERS = [*settings.FILE_UPLOAD_HANDLERS, f"{__name__}.KeepsWhatItReceives"]
+    KeepsWhatItReceives.received = []
+    # Within the room a request has for its other fields: only counting the file's bytes catches it.
+    content = b"Name,Phone Number\n" + b"x" * (1024 * 1024 + 1000)
+    response = upload(client_for(org_admin), organization, content)
+    assert response.status_code == 200
+    assert "files up to 1 MB are accepted. Split it into several files." in response.content.decode()
+    # The handlers after the limit had its first megabyte, never the rest; the form never got a file.
+    assert sum(map(len, KeepsWhatItReceives.received)) <= settings.IMPORT_MAX_UPLOAD_BYTES
+    assert not ImportJob.objects.exists()
+    assert stored_files(settings) == []

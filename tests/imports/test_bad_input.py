@@ -1,0 +1,274 @@
+"""Hostile and random files through the real import: every job ends with an outcome that adds up.
+
+Whatever a file holds (random bytes, any encoding, ragged rows, huge fields, formula-looking
+cells, phone numbers of every country or garbage), the job ends Completed or Failed with a
+reason; created + updated + unchanged + rejected is the number of rows of people in the
+file; the error log has a line per rejected row; and nobody outside the file's valid rows
+changes. The examples and their number come from the Hypothesis profile (tests/conftest.py).
+"""
+
+import codecs
+import csv
+import io
+import time
+
+import phonenumbers
+import pytest
+from django.db import transaction
+from hypothesis import given
+from hypothesis import strategies as st
+
+from imports import services
+from imports.models import ImportJob
+from imports.reader import UnreadableFile
+from users.models import OrganizationUser, User
+
+from ..factories import AttributeDefinitionFactory, OrganizationUserFactory, UserFactory
+
+HEADER = ["Name", "Phone Number", "Department", "Grade"]
+
+
+def _example_numbers() -> list[str]:
+    """An example fixed-line and mobile number of every country phonenumbers knows."""
+    numbers = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                numbers.append(example)
+    return numbers
+
+
+EXAMPLE_NUMBERS = _example_numbers()
+FORMATS = [phonenumbers.PhoneNumberFormat.E164, phonenumbers.PhoneNumberFormat.INTERNATIONAL]
+
+# People already there: in the organization, in another one, and in both.
+KNOWN_NUMBERS = ["+919800000001", "+919800000002", "+919800000003", "+919800000004"]
+
+
+@pytest.fixture
+def crowd(organization, other_organization):
+    department = AttributeDefinitionFactory(organization=organization, name="Department")
+    AttributeDefinitionFactory(organization=organization, name="Grade", value_type="number")
+    first, second, elsewhere, both = (UserFactory(phone_number=n, name=f"Known {n[-1]}") for n in KNOWN_NUMBERS)
+    OrganizationUserFactory(organization=organization, user=first, attribute_values={department.key: "Sales"})
+    OrganizationUserFactory(organization=organization, user=second, added_directly=False)
+    OrganizationUserFactory(organization=other_organization, user=elsewhere)
+    OrganizationUserFactory(organization=organization, user=both)
+    OrganizationUserFactory(organization=other_organization, user=both, attribute_values={"x": 1})
+
+
+# What a cell can be ------------------------------------------------------------------------
+
+any_text = st.text(st.characters(exclude_characters="\x00"), max_size=40)
+formula_looking = st.sampled_from(
+    [
+        "=1+1",
+        "+91 98000 00001",
+        "-5",
+        "@SUM(A1:A9)",
+        '=HYPERLINK("http://x")',
+        "'=x",
+        "\t=x",
+        "\r=1",
+        "=cmd|' /C calc'!A0",
+    ]
+)
+huge = st.builds(lambda char, size: char * size, st.sampled_from('xé€ ,"'), st.integers(1_001, 300_000))
+phone_numbers = st.one_of(
+    st.builds(phonenumbers.format_number, st.sampled_from(EXAMPLE_NUMBERS), st.sampled_from(FORMATS)),
+    st.builds(lambda n: "00" + phonenumbers.format_number(n, FORMATS[0])[1:], st.sampled_from(EXAMPLE_NUMBERS)),
+    st.sampled_from(KNOWN_NUMBERS),
+    st.sampled_from(["", "+", "0", "0000000000", "98123", "+91 98123 456789012345", "not a number", "+999 123"]),
+    st.from_regex(r"\+?[0-9 ()\-]{1,20}", fullmatch=True),
+    any_text,
+)
+cells = st.one_of(any_text, formula_looking, phone_numbers, st.sampled_from(["", " ", "Yes", "42", "1,234.5"]), huge)
+
+
+@st.composite
+def rows(draw):
+    """A row of people: name, phone, department, grade; sometimes short, long or blank."""
+    kind = draw(st.sampled_from(["person", "person", "person", "ragged", "blank", "wide"]))
+    if kind == "blank":
+        return draw(st.sampled_from([[], [""], ["", "", ""], [" ", "\t"]]))
+    row = [draw(st.one_of(any_text, formula_looking, huge)), draw(phone_numbers), draw(cells), draw(cells)]
+    if kind == "ragged":
+        return row[: draw(st.integers(0, 3))] + draw(st.lists(cells, max_size=3))
+    if kind == "wide":
+        return row + [""] * draw(st.integers(1, 3000)) + draw(st.lists(cells, max_size=2))
+    return row
+
+
+@st.composite
+def csv_files(draw):
+    """(file bytes, the rows of people it holds) in one of the encodings and dialects people send."""
+    header = list(HEADER)
+    header[0] = draw(st.sampled_from(["Name", "name", " NAME ", "Name *"]))
+    header[1] = draw(st.sampled_from(["Phone Number", "phone  number", "Phone Number (mandatory)"]))
+    order = draw(st.permutations(range(len(header))))
+    body = draw(st.lists(rows(), max_size=25))
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]))
+    delimiter = draw(st.sampled_from([",", ";", "\t"]))
+    line_end = draw(st.sampled_from(["\r\n", "\n"]))
+
+    def readable(cell: str) -> str:
+        # What of the cell survives the encoding (Windows-1252 has no Chinese, for one).
+        return cell.encode(encoding, "replace").decode(encoding) if encoding == "cp1252" else cell
+
+    shuffled = [[readable(row[i]) if i < len(row) else "" for i in order] if row else [] for row in body]
+    out = io.StringIO()
+    # Python's writer quotes a cell with a line break only if it is in its own line ending:
+    # with "\n" alone, a cell's bare "\r" would end the row for any reader.
+    quoting = csv.QUOTE_MINIMAL if line_end == "\r\n" else csv.QUOTE_ALL
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=line_end, quoting=quoting)
+    writer.writerow([header[i] for i in order])
+    writer.writerows(shuffled)
+    text = out.getvalue()
+    content = codecs.BOM_UTF8 + text.encode() if encoding == "utf-8-sig" else text.encode(encoding, "replace")
+    people = sum(1 for row in shuffled if any(cell.strip() for cell in row))
+    return content, people
+
+
+random_files = st.one_of(
+    st.binary(max_size=3000),
+    st.builds(
+        lambda start, rest: start + rest,
+        st.sampled_from(
+            [b"Name,Phone Number\n", b"\xef\xbb\xbfName;Phone Number\r\n", "Name\tPhone Number\n".encode("utf-16")]
+        ),
+        st.binary(max_size=3000),
+    ),
+    st.builds(
+        lambda text, encoding: text.encode(encoding, "replace"),
+        st.text(max_size=500),
+        st.sampled_from(["utf-8", "utf-16", "utf-32", "cp1252", "latin-1", "shift_jis", "koi8-r"]),
+    ),
+)
+
+
+# What must hold for every file --------------------------------------------------------------
+
+
+def snapshot() -> tuple[dict, dict]:
+    people = dict(User.objects.values_list("phone_number", "name"))
+    memberships = {
+        (m["organization_id"], m["user__phone_number"]): (m["attribute_values"], m["added_directly"], m["role"])
+        for m in OrganizationUser.objects.values(
+            "organization_id", "user__phone_number", "attribute_values", "added_directly", "role"
+        )
+    }
+    return people, memberships
+
+
+def import_and_check(make_job, organization, content: bytes, *, name="users.csv", keep=False) -> ImportJob:
+    """Run the file's import and check what holds for any file; return the finished job.
+
+    The import is rolled back afterwards (each generated example starts from the same
+    people) unless ``keep``.
+    """
+    with transaction.atomic():
+        # The upload page's checks refuse a file with a message, or let it through: nothing else.
+        try:
+            services.check_upload(organization=organization, upload=_Upload(name, content))
+        except UnreadableFile as problem:
+            assert str(problem)
+        people_before, memberships_before = snapshot()
+        job = make_job(content, name=name)
+        services.run_import(job_id=job.pk, run_id="fuzz")
+        job.refresh_from_db()
+
+        assert job.status in (ImportJob.Status.COMPLETED, ImportJob.Status.FAILED)
+        assert job.status == ImportJob.Status.COMPLETED or job.failure_reason
+        assert "Traceback" not in job.failure_reason
+        assert job.row_errors.count() == job.rejected_count
+        log = list(csv.reader(io.StringIO("".join(services.error_log_lines(job)).lstrip("\ufeff"))))
+        assert len([line for line in log[1:] if line[0]]) == job.rejected_count
+
+        # Only the people on the file's valid rows changed: the import marks each of them.
+        touched = set(
+            OrganizationUser.objects.filter(organization=organization, last_import_job_id=job.pk).values_list(
+                "user__phone_number", flat=True
+            )
+        )
+        assert len(touched) == job.created_count + job.updated_count + job.unchanged_count
+        people_after, memberships_after = snapshot()
+        changed_people = {
+            p for p in people_after.keys() | people_before.keys() if people_after.get(p) != people_before.get(p)
+        }
+        assert changed_people <= touched
+        changed_memberships = {
+            key
+            for key in memberships_after.keys() | memberships_before.keys()
+            if memberships_after.get(key) != memberships_before.get(key)
+        }
+        assert changed_memberships <= {(organization.pk, phone) for phone in touched}
+        transaction.set_rollback(not keep)
+    return job
+
+
+class _Upload(io.BytesIO):
+    """Bytes as the upload form hands them over."""
+
+    def __init__(self, name: str, content: bytes):
+        super().__init__(content)
+        self.name, self.size = name, len(content)
+
+
+@given(file=csv_files())
+def test_any_csv_of_people_ends_with_counts_that_add_up(make_job, organization, crowd, file):
+    content, people = file
+    job = import_and_check(make_job, organization, content)
+    assert job.created_count + job.updated_count + job.unchanged_count + job.rejected_count == people
+
+
+@given(content=random_files)
+def test_any_bytes_end_completed_or_failed_with_a_reason(make_job, organization, crowd, content):
+    job = import_and_check(make_job, organization, content)
+    assert job.created_count + job.updated_count + job.unchanged_count + job.rejected_count <= job.rows_done
+
+
+@given(content=st.binary(max_size=2000))
+def test_any_bytes_named_xlsx_end_completed_or_failed_with_a_reason(make_job, organization, crowd, content):
+    import_and_check(make_job, organization, content, name="users.xlsx")
+
+
+# Limits, one by one ---------------------------------------------------------------------------
+
+
+def test_millions_of_empty_lines_end_quickly_and_change_nothing(make_job, organization, crowd):
+    content = b"Name,Phone Number\n" + b"\n" * 2_000_000 + b"\r\n" * 500_000
+    started = time.monotonic()
+    job = import_and_check(make_job, organization, content)
+    elapsed = time.monotonic() - started
+    assert job.status == ImportJob.Status.FAILED
+    assert job.failure_reason == "The file has no rows of users under its header."
+    assert elapsed < 30, f"{elapsed:.1f} s for a file of empty lines"
+
+
+def test_rows_beyond_the_limits_are_rejected_with_the_reason_and_the_rest_imported(make_job, organization, settings):
+    settings.IMPORT_MAX_COLUMNS, settings.IMPORT_MAX_CELL_CHARACTERS = 100, 5000
+    # Puts the NUL past what the upload's first look reads.
+    padding = "".join(f"Filler,+9198112{n:05d}\n" for n in range(4000))
+    content = (
+        "Name,Phone Number\n"
+        f"Huge,+919811100001,{'x' * 200_000}\n"  # over Python csv's own 128 KiB limit too
+        f"Wide,+919811100002{',' * 150}\n"
+        f"{'Long' * 60},+919811100003\n"
+        f"{padding}"
+        "Nul\x00Name,+919811100004\n"
+        "Fine,+919811100005\n"
+    ).encode()
+    job = import_and_check(make_job, organization, content, keep=True)
+
+    assert job.status == ImportJob.Status.COMPLETED
+    assert (job.created_count, job.rejected_count) == (4001, 4)
+    errors = {e.row_number: (e.column, e.reason) for e in job.row_errors.all()}
+    assert errors == {
+        2: ("Column 3", "The cell has 200,000 characters; a cell may have at most 5,000."),
+        3: ("", "The row has 152 cells; a row may have at most 100."),
+        4: ("Name", "The name has 240 characters; a name may have at most 200."),
+        4005: ("Column 1", "The cell holds a NUL character: the file may be damaged. Save it as CSV again."),
+    }
+    shown = job.row_errors.get(row_number=2).values
+    assert shown[:2] == ["Huge", "+919811100001"] and shown[2] == "x" * 100 + "…"
