@@ -34,7 +34,7 @@ def _person_matches(field: str, value: str) -> Q:
     """
     condition = Q(**{f"{field}_label__icontains": value})
     for fragment in phones.search_fragments(value):
-        condition |= Q(**{f"{field}__phone_number__contains": fragment})
+        condition |= Q(**{f"{field}__phone_number__icontains": fragment})
     return condition
 
 

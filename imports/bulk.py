@@ -54,19 +54,41 @@ def _insert(head: str, tail: str, rows: Iterable[Sequence]) -> list[tuple]:
     return returned
 
 
+def _by_index(cursor, statement: str, params: Sequence = ()) -> list[tuple]:
+    """Run ``statement`` with PostgreSQL told to find the batch's rows by their indexes.
+
+    A batch names a few thousand rows of tables that grow to millions. PostgreSQL's
+    planner, counting every probe as a random disk read, reckons reading a table of a
+    few hundred thousand rows whole is cheaper: measured, that took 40-100 ms a batch
+    where the index took 5, and it grows with the table. SQLite always uses the index.
+    """
+    if _copies():
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    try:
+        cursor.execute(statement, params)
+        return cursor.fetchall() if cursor.description else []
+    finally:
+        if _copies():
+            cursor.execute("RESET enable_seqscan")
+
+
 def _staged(columns: str, rows: Iterable[Sequence], statement: str, params: Sequence = ()) -> list[tuple]:
     """COPY ``rows`` into a temporary table ``staged (columns)``, run ``statement`` on it, drop it.
 
     Returns what a RETURNING statement returns. Must run inside a transaction (every
     import batch is one), which the temporary table lives in.
     """
+    rows = list(rows)
+    if not rows:
+        return []
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE staged ({columns}) ON COMMIT DROP")
         with cursor.cursor.copy("COPY staged FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        cursor.execute(statement, params)
-        returned = cursor.fetchall() if cursor.description else []
+        # Autovacuum never analyses temporary tables: without this the planner guesses their size.
+        cursor.execute("ANALYZE staged")
+        returned = _by_index(cursor, statement, params)
         cursor.execute("DROP TABLE staged")
     return returned
 
@@ -84,8 +106,8 @@ def users_by_phone(phone_numbers: Sequence[str]) -> dict[str, tuple[int, str]]:
         return {}
     condition, params = _one_of("phone_number", phone_numbers)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT phone_number, id, name FROM {_table(User)} WHERE {condition}", params)
-        return {phone: (user_id, name) for phone, user_id, name in cursor.fetchall()}
+        rows = _by_index(cursor, f"SELECT phone_number, id, name FROM {_table(User)} WHERE {condition}", params)
+    return {phone: (user_id, name) for phone, user_id, name in rows}
 
 
 @dataclass(slots=True)
@@ -106,15 +128,16 @@ def memberships_of(organization_id: int, user_ids: Sequence[int]) -> dict[int, M
     condition, params = _one_of("user_id", user_ids)
     json_field = OrganizationUser._meta.get_field("attribute_values")
     with connection.cursor() as cursor:
-        cursor.execute(
+        rows = _by_index(
+            cursor,
             "SELECT user_id, id, attribute_values, added_directly, last_import_job_id, last_import_row "
             f"FROM {_table(OrganizationUser)} WHERE organization_id = %s AND {condition}",
             [organization_id, *params],
         )
-        return {
-            user_id: Membership(pk, json_field.from_db_value(values, None, connection), bool(direct), job, row)
-            for user_id, pk, values, direct, job, row in cursor.fetchall()
-        }
+    return {
+        user_id: Membership(pk, json_field.from_db_value(values, None, connection), bool(direct), job, row)
+        for user_id, pk, values, direct, job, row in rows
+    }
 
 
 def insert_users(people: Iterable[tuple[str, str, str]], *, joined: datetime) -> dict[str, int]:

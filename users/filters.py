@@ -165,5 +165,5 @@ class OrganizationUserFilter(django_filters.FilterSet):
             return queryset
         condition = Q(user__name__icontains=value)
         for fragment in phones.search_fragments(value):
-            condition |= Q(user__phone_number__contains=fragment)
+            condition |= Q(user__phone_number__icontains=fragment)  # the trigram index's expression
         return queryset.filter(condition)

@@ -1,0 +1,53 @@
+"""The import's batch statements: what they find, and how PostgreSQL finds it."""
+
+import pytest
+from django.db import connection, transaction
+
+from imports import bulk
+
+from ..factories import OrganizationUserFactory, UserFactory
+
+
+@pytest.mark.django_db
+def test_a_batch_finds_its_known_people_and_their_memberships(organization):
+    asha = UserFactory(phone_number="+919812300001", name="Asha")
+    ravi_user = UserFactory(phone_number="+919812300002", name="Ravi")
+    ravi = OrganizationUserFactory(organization=organization, user=ravi_user, attribute_values={"a1": 3})
+    with transaction.atomic():
+        known = bulk.users_by_phone(["+919812300001", "+919812300002", "+919812300003"])
+        memberships = bulk.memberships_of(organization.pk, [user_id for user_id, _ in known.values()])
+
+    assert known == {"+919812300001": (asha.pk, "Asha"), "+919812300002": (ravi.user.pk, "Ravi")}
+    assert list(memberships) == [ravi.user.pk]
+    assert memberships[ravi.user.pk].attribute_values == {"a1": 3}
+
+
+@pytest.mark.django_db
+def test_new_numbers_come_back_with_their_ids_and_known_ones_are_left_alone(organization):
+    known = UserFactory(phone_number="+919812300001", name="Known")
+    with transaction.atomic():
+        ids = bulk.insert_users(
+            [("+919812300001", "Someone Else", "!x"), ("+919812300009", "New", "!y")],
+            joined=known.date_joined,
+        )
+    known.refresh_from_db()
+    assert known.name == "Known"
+    assert list(ids) == ["+919812300009"] and ids["+919812300009"] != known.pk
+
+
+@pytest.mark.django_db
+def test_postgresql_looks_a_batch_of_numbers_up_by_the_unique_index_not_the_search_index():
+    # A trigram index on the bare column also answers "= ANY(...)", and the planner chose it
+    # for an import's batch: seconds a batch instead of milliseconds.
+    if connection.vendor != "postgresql":
+        pytest.skip("Only PostgreSQL has the search's trigram indexes")
+    numbers = [f"+9198123{n:05d}" for n in range(2000)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute('EXPLAIN SELECT id FROM "users_user" WHERE phone_number = ANY(%s)', [numbers])
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'users_user_phone_trgm'")
+        (search_index,) = cursor.fetchone()
+    assert "trgm" not in plan and "users_user_phone_number" in plan
+    # What makes it so: the search's index is on the expression only the search writes.
+    assert "upper((phone_number)::text)" in search_index
