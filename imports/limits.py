@@ -4,20 +4,27 @@ The limits keep one odd row (a runaway quoted cell, a line of ten thousand comma
 damaged byte) from failing a whole file or filling the error log, and keep every value
 within what the database stores (a name has 200 characters at most; PostgreSQL stores
 no NUL character).
+
+Plain Python like the parser that calls it (no Django): big files are parsed in a
+process of their own. The import passes the settings in through ``RowLimits``.
 """
 
-from django.conf import settings
+from dataclasses import dataclass
 
-from users.models import User
-
-NAME_MAX_LENGTH = User._meta.get_field("name").max_length
 # What the error log keeps of a row rejected for its size.
 SHOWN_COLUMNS, SHOWN_CHARACTERS = 50, 100
 
 
-def row_problem(cells: list[str], *, name_index: int) -> tuple[str, str] | None:
+@dataclass(frozen=True)
+class RowLimits:
+    max_columns: int = 500  # IMPORT_MAX_COLUMNS
+    max_characters: int = 10_000  # IMPORT_MAX_CELL_CHARACTERS
+    name_max_length: int = 200  # User.name's max_length
+
+
+def row_problem(cells: list[str], *, name_index: int, limits: RowLimits) -> tuple[str, str] | None:
     """(column, reason) when the row is beyond the limits, else None."""
-    max_columns, max_characters = settings.IMPORT_MAX_COLUMNS, settings.IMPORT_MAX_CELL_CHARACTERS
+    max_columns, max_characters, max_name = limits.max_columns, limits.max_characters, limits.name_max_length
     if len(cells) > max_columns:
         return "", f"The row has {len(cells):,} cells; a row may have at most {max_columns:,}."
     for index, cell in enumerate(cells):
@@ -25,8 +32,8 @@ def row_problem(cells: list[str], *, name_index: int) -> tuple[str, str] | None:
             return _column(index), f"The cell has {len(cell):,} characters; a cell may have at most {max_characters:,}."
         if "\x00" in cell:
             return _column(index), "The cell holds a NUL character: the file may be damaged. Save it as CSV again."
-    if name_index < len(cells) and len(name := cells[name_index].strip()) > NAME_MAX_LENGTH:
-        return "Name", f"The name has {len(name):,} characters; a name may have at most {NAME_MAX_LENGTH}."
+    if name_index < len(cells) and len(name := cells[name_index].strip()) > max_name:
+        return "Name", f"The name has {len(name):,} characters; a name may have at most {max_name}."
     return None
 
 

@@ -10,6 +10,7 @@ from attributes import types
 from users import phones
 
 from . import formulas, limits
+from .limits import RowLimits
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class RowParser:
     # A file exported from the portal edits people; it does not change how they are in the
     # organization: re-importing it leaves members who came through groups as they came.
     keeps_sources: bool = False
+    limits: RowLimits = RowLimits()
 
     def prepare(self, batch: list[tuple[int, list[str]]]) -> PreparedBatch:
         prepared = PreparedBatch(size=len(batch))
@@ -81,7 +83,7 @@ class RowParser:
             # An exported file guards text that a spreadsheet would run as a formula: undo that.
             return formulas.restore(cells[index].strip()) if index < len(cells) else ""
 
-        if over := limits.row_problem(cells, name_index=self.name_index):
+        if over := limits.row_problem(cells, name_index=self.name_index, limits=self.limits):
             return RowError(number, over[0], over[1], limits.shown(cells))
         raw_phone = cell(self.phone_index)
         if not raw_phone:

@@ -31,6 +31,7 @@ from kaizala_portal.jobs import LostClaim
 from users.models import Organization, User
 
 from . import bulk, preparing
+from .limits import RowLimits
 from .models import ImportJob, ImportRowError
 from .parsing import AttributeColumn, ParsedRow, PreparedBatch, RowError, RowParser, duplicate_error
 from .reader import UnreadableFile, normalise_header, open_sheet, sniff_header
@@ -147,6 +148,11 @@ def row_parser(organization: Organization, header: list[str]) -> RowParser:
         mandatory=tuple((d.key, d.name) for d in definitions if d.mandatory),
         example=tuple(template_example(definitions)),
         keeps_sources=SOURCE in header,
+        limits=RowLimits(
+            max_columns=settings.IMPORT_MAX_COLUMNS,
+            max_characters=settings.IMPORT_MAX_CELL_CHARACTERS,
+            name_max_length=User._meta.get_field("name").max_length,
+        ),
     )
 
 
