@@ -159,3 +159,16 @@ def test_another_organizations_objects_are_never_found_through_ones_own(
     for method in ("get", "post"):
         status = getattr(client, method)(reverse(name, kwargs=kwargs)).status_code
         assert status in (404, 405), f"{name} ({method}) answered {status} with another organization's ids"
+
+
+@pytest.mark.parametrize(("name", "route", "converters"), ROUTES, ids=[r[0] for r in ROUTES])
+def test_every_url_refuses_a_post_without_the_csrf_token(organization, org_admin, things, name, route, converters):
+    """Signed in as the organization's admin, whom the policy allows everything, but sending no CSRF token."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org_admin)
+    url = reverse(name, kwargs=kwargs_for(name, converters, organization, things))
+    response = client.post(url, {"anything": "1"})
+    assert response.status_code == 403, f"{name} answered {response.status_code} to a POST without a CSRF token"
+    assert "CSRF" in response.content.decode(), f"{name} refused the POST, but not for its missing CSRF token"
