@@ -64,12 +64,13 @@ def _by_index(cursor, statement: str, params: Sequence = ()) -> list[tuple]:
     """
     if _copies():
         cursor.execute("SET LOCAL enable_seqscan = off")
-    try:
-        cursor.execute(statement, params)
-        return cursor.fetchall() if cursor.description else []
-    finally:
-        if _copies():
-            cursor.execute("RESET enable_seqscan")
+    cursor.execute(statement, params)
+    rows = cursor.fetchall() if cursor.description else []
+    if _copies():
+        # Not in a finally: after an error the transaction is rolled back, the setting with it,
+        # and PostgreSQL would answer a RESET with an error that hides the first one.
+        cursor.execute("RESET enable_seqscan")
+    return rows
 
 
 def _staged(columns: str, rows: Iterable[Sequence], statement: str, params: Sequence = ()) -> list[tuple]:
