@@ -22,7 +22,7 @@ from django.core.management import call_command  # noqa: E402
 
 from attributes.models import AttributeDefinition  # noqa: E402
 from benchmarks.datafiles import ATTRIBUTES, DEPARTMENTS, FIRST, LAST  # noqa: E402
-from benchmarks.import_run import peak_rss_mb, start_worker, stop  # noqa: E402
+from benchmarks.import_run import MemorySampler, start_worker, stop  # noqa: E402
 from exports import services  # noqa: E402
 from exports.models import ExportJob  # noqa: E402
 from imports import bulk  # noqa: E402
@@ -83,6 +83,8 @@ def main(sizes: list[int]) -> None:
         seed(organization, definitions, size, first_number)
         first_number += size
         worker = start_worker()
+        sampler = MemorySampler(worker)
+        sampler.start()
         try:
             started = time.perf_counter()
             job = services.create_export_job(organization=organization, requested_by=admin, scope="")
@@ -92,7 +94,7 @@ def main(sizes: list[int]) -> None:
                     break
                 time.sleep(0.02)
             elapsed = time.perf_counter() - started
-            memory = peak_rss_mb(worker)
+            memory = sampler.stop()
         finally:
             stop(worker)
         assert job.status == ExportJob.Status.COMPLETED, job.failure_reason

@@ -66,13 +66,18 @@ class MemorySampler(threading.Thread):
         self.worker, self.peak_kb, self.done = worker, 0, threading.Event()
 
     def run(self) -> None:
+        self.sample()
         while not self.done.wait(0.1):
-            pids = [self.worker.pid, *descendants(self.worker.pid)]
-            self.peak_kb = max(self.peak_kb, sum(rss_kb(pid) for pid in pids))
+            self.sample()
+
+    def sample(self) -> None:
+        pids = [self.worker.pid, *descendants(self.worker.pid)]
+        self.peak_kb = max(self.peak_kb, sum(rss_kb(pid) for pid in pids))
 
     def stop(self) -> float:
         self.done.set()
         self.join()
+        self.sample()
         return self.peak_kb / 1024
 
 

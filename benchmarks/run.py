@@ -36,8 +36,11 @@ DB = os.environ.get("BENCH_DATABASE_PREFIX", "kaizala_bench")
 
 def run_json(args: list[str], env: dict) -> dict:
     output = subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True, text=True
+        [sys.executable, *args], cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True
     )
+    if output.returncode:
+        sys.stderr.write(output.stderr)
+        raise SystemExit(f"{' '.join(args)} failed with status {output.returncode}; its errors are above.")
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, transaction
 
 from users.models import OrganizationUser, User
 
@@ -76,13 +76,13 @@ def _by_index(cursor, statement: str, params: Sequence = ()) -> list[tuple]:
 def _staged(columns: str, rows: Iterable[Sequence], statement: str, params: Sequence = ()) -> list[tuple]:
     """COPY ``rows`` into a temporary table ``staged (columns)``, run ``statement`` on it, drop it.
 
-    Returns what a RETURNING statement returns. Must run inside a transaction (every
-    import batch is one), which the temporary table lives in.
+    Returns what a RETURNING statement returns. The temporary table lives as long as the
+    transaction: the import batch's, or one of its own when called outside any.
     """
     rows = list(rows)
     if not rows:
         return []
-    with connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE staged ({columns}) ON COMMIT DROP")
         with cursor.cursor.copy("COPY staged FROM STDIN") as copy:
             for row in rows:
