@@ -5,6 +5,7 @@ tested, timed and, later, moved to another process on its own.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from attributes import types
 from users import phones
@@ -73,6 +74,10 @@ class RowParser:
                 prepared.parsed[result.phone_number] = result
         return prepared
 
+    @cached_property
+    def context(self) -> types.ParseContext:
+        return types.ParseContext(date_order=self.date_order)
+
     def is_skipped(self, cells: list[str]) -> bool:
         """Blank rows, and the template's example row left as it was."""
         stripped = [c.strip() for c in cells]
@@ -92,7 +97,7 @@ class RowParser:
             e164 = phones.normalize(raw_phone, region=self.region)
         except phones.InvalidPhoneNumber as problem:
             return RowError(number, "Phone Number", f"“{raw_phone}” {problem}.", cells)
-        context = types.ParseContext(date_order=self.date_order)
+        context = self.context
         values = {}
         for column in self.columns:
             try:

@@ -278,6 +278,9 @@ def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], out
     memberships = bulk.memberships_of(organization.pk, [user_id for user_id, _ in known.values()])
 
     new_people, renamed, seen_memberships, new_memberships = [], [], [], []
+    # What set_unusable_password() stores, without its slow 40-character random string: the
+    # random part only keeps unusable passwords apart, so one draw serves the whole batch.
+    randomness = token_hex(8 * len(parsed))
     for e164, row in parsed.items():
         user_id, name = known.get(e164, (None, ""))
         membership = memberships.get(user_id)
@@ -290,8 +293,8 @@ def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], out
                 outcome.errors.append(problem)
                 continue
             if user_id is None:
-                # What set_unusable_password() stores, without its slow 40-character random string.
-                new_people.append((e164, row.name, UNUSABLE_PASSWORD_PREFIX + token_hex(8)))
+                salt = randomness[16 * len(new_people) : 16 * (len(new_people) + 1)]
+                new_people.append((e164, row.name, UNUSABLE_PASSWORD_PREFIX + salt))
             new_memberships.append(row)
             continue
         changed = False

@@ -2,8 +2,10 @@
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 
 from imports import bulk
+from users.models import User
 
 from ..factories import OrganizationUserFactory, UserFactory
 
@@ -51,3 +53,10 @@ def test_postgresql_looks_a_batch_of_numbers_up_by_the_unique_index_not_the_sear
     assert "trgm" not in plan and "users_user_phone_number" in plan
     # What makes it so: the search's index is on the expression only the search writes.
     assert "upper((phone_number)::text)" in search_index
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batch_writes_work_outside_a_transaction_too():
+    # PostgreSQL stages the rows in a temporary table that lives as long as its transaction.
+    ids = bulk.insert_users([("+919812300011", "Outside", "!z")], joined=timezone.now())
+    assert User.objects.get(phone_number="+919812300011").pk == ids["+919812300011"]
