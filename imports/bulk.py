@@ -123,16 +123,22 @@ class Membership:
 
 
 def memberships_of(organization_id: int, user_ids: Sequence[int]) -> dict[int, Membership]:
-    """The organization's memberships of these users, by user id."""
+    """The organization's memberships of these users, by user id, locked until the batch commits.
+
+    The batch merges its values into what it read here: an edit saved in between (which
+    locks the row too) must wait for the batch, or the batch for it, not be overwritten.
+    """
     if not user_ids:
         return {}
     condition, params = _one_of("user_id", user_ids)
+    # In id order, so that two transactions locking overlapping rows cannot deadlock.
+    locking = " ORDER BY id FOR UPDATE" if connection.features.has_select_for_update else ""
     json_field = OrganizationUser._meta.get_field("attribute_values")
     with connection.cursor() as cursor:
         rows = _by_index(
             cursor,
             "SELECT user_id, id, attribute_values, added_directly, last_import_job_id, last_import_row "
-            f"FROM {_table(OrganizationUser)} WHERE organization_id = %s AND {condition}",
+            f"FROM {_table(OrganizationUser)} WHERE organization_id = %s AND {condition}{locking}",
             [organization_id, *params],
         )
     return {

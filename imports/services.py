@@ -248,6 +248,9 @@ def _import_batch(job: ImportJob, run_id: str, parser: RowParser, prepared: Prep
     outcome = BatchOutcome(errors=list(prepared.errors))
     with transaction.atomic():
         jobs.hold_claim(job, run_id)
+        # Serialised with the organization's other changes to its people (adding users, groups,
+        # attribute definitions), which take the same lock; single edits lock their row (below).
+        Organization.objects.select_for_update().filter(pk=job.organization_id).values_list("pk").get()
         _upsert(job, parser, prepared.parsed, outcome)
         ImportRowError.objects.bulk_create(
             ImportRowError(job=job, row_number=e.number, column=e.column, reason=e.reason, values=e.values)

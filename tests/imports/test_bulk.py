@@ -60,3 +60,24 @@ def test_batch_writes_work_outside_a_transaction_too():
     # PostgreSQL stages the rows in a temporary table that lives as long as its transaction.
     ids = bulk.insert_users([("+919812300011", "Outside", "!z")], joined=timezone.now())
     assert User.objects.get(phone_number="+919812300011").pk == ids["+919812300011"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_holds_a_batchs_memberships_until_it_commits(organization):
+    # An edit saved meanwhile (it locks the row too) waits for the batch instead of being overwritten.
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite allows one writer at a time anyway")
+    import psycopg
+
+    membership = OrganizationUserFactory(organization=organization, attribute_values={"a1": "x"})
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"], dbname=settings["NAME"]
+    )
+    try:
+        with transaction.atomic():
+            bulk.memberships_of(organization.pk, [membership.user_id])
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute("SELECT 1 FROM users_organizationuser WHERE id = %s FOR UPDATE NOWAIT", [membership.pk])
+    finally:
+        other.close()
