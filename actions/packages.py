@@ -9,6 +9,7 @@ people can act on.
 import json
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import IO
 
@@ -46,8 +47,14 @@ def read_package(file: IO[bytes], *, size: int) -> Package:
     try:
         with zipfile.ZipFile(file) as archive:
             manifest = _read_manifest(archive)
+    except InvalidPackage:
+        raise  # a ValueError too: the reason is already the right one
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
         raise InvalidPackage("The package is not a valid .zip file.") from None
+    except (zlib.error, ValueError, OSError):
+        raise InvalidPackage("The package is damaged: its manifest.json cannot be unpacked. Zip it again.") from None
+    except NotImplementedError:
+        raise InvalidPackage("The package is compressed in a way this portal cannot read; zip it again.") from None
     finally:
         file.seek(0)
     return _validated(manifest)
@@ -85,9 +92,14 @@ def _read_manifest(archive: zipfile.ZipFile) -> bytes:
 
 def _validated(content: bytes) -> Package:
     try:
-        manifest = json.loads(content.decode("utf-8-sig"))
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidPackage(f"{MANIFEST_NAME} is not UTF-8 text.") from None
+    # No database stores a NUL character in text, written as such or as \u0000 in JSON.
+    if "\x00" in text or "\\u0000" in text:
+        raise InvalidPackage(f"{MANIFEST_NAME} holds a NUL character; the file may be damaged.")
+    try:
+        manifest = json.loads(text)
     except json.JSONDecodeError as error:
         raise InvalidPackage(f"{MANIFEST_NAME} is not valid JSON (line {error.lineno}: {error.msg}).") from None
     if not isinstance(manifest, dict):

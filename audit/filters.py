@@ -77,6 +77,8 @@ class AuditEventFilter(django_filters.FilterSet):
         return queryset.filter(created_at__gte=_start_of(value))
 
     def filter_until(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
+        if value >= date.max:
+            return queryset  # until the end of time: every event so far
         return queryset.filter(created_at__lt=_start_of(value + timedelta(days=1)))
 
     @property

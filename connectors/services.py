@@ -1,6 +1,6 @@
 """Writes of Connectors, their secrets and their publications to groups."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from groups.models import Group
@@ -8,6 +8,10 @@ from users.models import Organization, User
 
 from . import credentials
 from .models import Connector, ConnectorPublication
+
+
+class NameTaken(Exception):
+    """Another connector of the organization has this name."""
 
 
 def register_connector(
@@ -21,15 +25,19 @@ def register_connector(
 ) -> tuple[Connector, str]:
     """Register a connector; returns it with its secret, which exists nowhere else from then on."""
     secret = credentials.new_secret()
-    connector = Connector.objects.create(
-        organization=organization,
-        created_by=created_by,
-        name=name,
-        description=description,
-        callback_url=callback_url,
-        permissions=[value for value, _ in Connector.Permission.choices if value in permissions],
-        secret_hash=credentials.hash_secret(secret),
-    )
+    try:
+        with transaction.atomic():
+            connector = Connector.objects.create(
+                organization=organization,
+                created_by=created_by,
+                name=name,
+                description=description,
+                callback_url=callback_url,
+                permissions=[value for value, _ in Connector.Permission.choices if value in permissions],
+                secret_hash=credentials.hash_secret(secret),
+            )
+    except IntegrityError:
+        raise NameTaken(name) from None
     return connector, secret
 
 

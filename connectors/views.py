@@ -31,11 +31,16 @@ def connector_list(request: HttpRequest, viewer: Viewer):
 def register_connector(request: HttpRequest, viewer: Viewer):
     form = ConnectorForm(request.POST or None, organization=viewer.organization)
     if request.method == "POST" and form.is_valid():
-        connector, secret = services.register_connector(
-            organization=viewer.organization, created_by=request.user, **form.cleaned_data
-        )
-        messages.success(request, f"Registered the connector {connector.name}.")
-        return _show_secret_once(request, viewer, connector, secret)
+        try:
+            connector, secret = services.register_connector(
+                organization=viewer.organization, created_by=request.user, **form.cleaned_data
+            )
+        except services.NameTaken:
+            # Taken since the form looked: a second click of the same submission, most likely.
+            form.add_error("name", "A connector of this organization already has this name.")
+        else:
+            messages.success(request, f"Registered the connector {connector.name}.")
+            return _show_secret_once(request, viewer, connector, secret)
     return render(request, "connectors/create.html", {"viewer": viewer, "form": form})
 
 

@@ -42,7 +42,8 @@ def users_page(queryset: QuerySet[OrganizationUser], *, number, per_page: int) -
     page = Paginator(queryset.values_list("pk", flat=True), per_page).get_page(number)
     ids = list(page.object_list)
     rows = queryset.order_by().filter(pk__in=ids).in_bulk()
-    page.object_list = [rows[pk] for pk in ids]
+    # Someone deleted between the two queries is simply not on this page.
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
     return page
 
 

@@ -53,6 +53,15 @@ def _big_manifest():
     return {"manifest.json": json.dumps({**MANIFEST, "padding": "x" * 70_000})}
 
 
+def _damaged(content: bytes) -> bytes:
+    """The archive with its first file's compressed bytes scrambled (its table of contents intact)."""
+    start = 30 + len("manifest.json")  # local file header, then the name, then the data
+    data = bytearray(content)
+    for i in range(start, start + 40):
+        data[i] ^= 0x5A
+    return bytes(data)
+
+
 BAD_PACKAGES = [
     ("not a zip", b"name,phone\nAsha,+91 98", "The package is not a valid .zip file."),
     ("empty file", b"", "The submitted file is empty."),
@@ -93,6 +102,16 @@ BAD_PACKAGES = [
         "manifest.json is not UTF-8 text.",
     ),
     ("huge manifest", zip_bytes(_big_manifest()), "manifest.json is larger than 64.0\u00a0KB."),
+    (
+        "damaged compressed data",
+        _damaged(zip_bytes({"manifest.json": json.dumps({**MANIFEST, "description": "x" * 400})})),
+        "The package is damaged: its manifest.json cannot be unpacked. Zip it again.",
+    ),
+    (
+        "NUL in the manifest",
+        zip_bytes({"manifest.json": '{"name": "Inspection\\u0000", "version": "1.0"}'}),
+        "manifest.json holds a NUL character; the file may be damaged.",
+    ),
     (
         "path out of the archive",
         zip_bytes({"manifest.json": json.dumps(MANIFEST), "../../etc/cron.d/x": "boom"}),

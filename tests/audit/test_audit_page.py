@@ -264,3 +264,10 @@ def test_a_page_costs_the_same_queries_however_long_the_log(
 
     with django_assert_max_num_queries(len(one_event.captured_queries)):
         client.get(log_url(organization, page=2))
+
+
+def test_until_the_last_date_there_is_shows_everything_instead_of_failing(client_for, organization, org_admin, removal):
+    response = client_for(org_admin).get(log_url(organization, until="9999-12-31"))
+    assert response.status_code == 200
+    assert sentences(response)
+    assert client_for(org_admin).get(download_url(organization) + "?until=9999-12-31").status_code == 200

@@ -185,3 +185,12 @@ def test_another_organizations_connector_is_not_found(client_for, other_organiza
 
     assert client_for(org_admin).get(url("detail", connector_id=theirs.pk)).status_code == 404
     assert client_for(org_admin).post(url("rotate_secret", connector_id=theirs.pk)).status_code == 404
+
+
+def test_a_second_registration_under_a_taken_name_is_a_form_error_not_a_crash(organization, member):
+    # What a double click does when both requests pass the form's check before either is saved.
+    details = {"name": "CRM", "callback_url": "https://crm.example.com/hook", "permissions": []}
+    services.register_connector(organization=organization, created_by=member, **details)
+    with pytest.raises(services.NameTaken):
+        services.register_connector(organization=organization, created_by=member, **details)
+    assert Connector.objects.filter(organization=organization).count() == 1
