@@ -108,6 +108,14 @@ def client_for():
     return make
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_redis_keys_left_behind():
+    """Tests that only enqueue (a view creating a job, say) use the broker too: clear its keys of every run."""
+    yield
+    if localservices.redis_answers(settings.CELERY_BROKER_URL):
+        delete_keys(settings.CELERY_BROKER_URL, settings.CELERY_KEY_PREFIX)
+
+
 @pytest.fixture(scope="session")
 def redis_url():
     """The test Redis (the machine's, or one of our own when none answers); our keys go at the end."""
