@@ -32,6 +32,8 @@ class ExportJob(BackgroundJob):
     # Progress (rows_done) is of the current run: a retried run writes the file again from the start.
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
 
+    ACTIVE_STATUS = Status.QUEUED
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
@@ -45,11 +47,6 @@ class ExportJob(BackgroundJob):
     @property
     def is_queued(self) -> bool:
         return self.status == self.Status.QUEUED
-
-    @property
-    def is_waiting_for_queue(self) -> bool:
-        """Kept, but its task has not reached the broker (Redis did not answer)."""
-        return self.is_queued and self.queued_at is None and not self.claimed_by
 
     @property
     def is_completed(self) -> bool:

@@ -19,13 +19,13 @@ import secrets
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import CharField, Q, QuerySet
+from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -345,14 +345,11 @@ def sweep_stale_exports() -> list[int]:
     """
     from .tasks import enqueue_export
 
-    stale_before = timezone.now() - timedelta(seconds=settings.EXPORT_STALE_AFTER_SECONDS)
     requeued, failed = [], []
     with transaction.atomic():
-        stale = ExportJob.objects.select_for_update(skip_locked=True).filter(
-            Q(heartbeat_at__lt=stale_before)
-            | Q(heartbeat_at__isnull=True, created_at__lt=stale_before)
-            | jobs.never_queued(waited_seconds=settings.JOB_QUEUE_RETRY_SECONDS),
-            status=ExportJob.Status.QUEUED,
+        stale = jobs.stalled(
+            ExportJob.objects.all(),
+            stale_after_seconds=settings.EXPORT_STALE_AFTER_SECONDS,
         )
         for job in stale:
             if job.attempts >= settings.EXPORT_MAX_ATTEMPTS:
@@ -365,11 +362,8 @@ def sweep_stale_exports() -> list[int]:
                 _record_finished(job)
                 failed.append(job)
                 continue
-            # Not queued until the broker takes the task (see tasks.enqueue_*).
-            job.claimed_by, job.heartbeat_at, job.queued_at = "", timezone.now(), None
-            job.save(update_fields=["claimed_by", "heartbeat_at", "queued_at"])
+            jobs.requeue(job, enqueue_export)
             requeued.append(job.pk)
-            transaction.on_commit(lambda pk=job.pk: enqueue_export(pk))
     for job in failed:
         _discard_partial_files(job)
     return requeued

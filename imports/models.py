@@ -34,6 +34,8 @@ class ImportJob(BackgroundJob):
     unchanged_count = models.PositiveIntegerField(default=0)
     rejected_count = models.PositiveIntegerField(default=0)
 
+    ACTIVE_STATUS = Status.PROCESSING
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
@@ -47,11 +49,6 @@ class ImportJob(BackgroundJob):
     @property
     def is_processing(self) -> bool:
         return self.status == self.Status.PROCESSING
-
-    @property
-    def is_waiting_for_queue(self) -> bool:
-        """Kept, but its task has not reached the broker (Redis did not answer)."""
-        return self.is_processing and self.queued_at is None and not self.claimed_by
 
 
 class ImportRowError(models.Model):

@@ -11,7 +11,6 @@ import itertools
 import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from secrets import token_hex
 
@@ -19,7 +18,6 @@ from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from attributes.models import AttributeDefinition
@@ -387,14 +385,11 @@ def sweep_stale_jobs() -> list[int]:
     """
     from .tasks import enqueue_import
 
-    stale_before = timezone.now() - timedelta(seconds=settings.IMPORT_STALE_AFTER_SECONDS)
     requeued = []
     with transaction.atomic():
-        stale = ImportJob.objects.select_for_update(skip_locked=True).filter(
-            Q(heartbeat_at__lt=stale_before)
-            | Q(heartbeat_at__isnull=True, created_at__lt=stale_before)
-            | jobs.never_queued(waited_seconds=settings.JOB_QUEUE_RETRY_SECONDS),
-            status=ImportJob.Status.PROCESSING,
+        stale = jobs.stalled(
+            ImportJob.objects.all(),
+            stale_after_seconds=settings.IMPORT_STALE_AFTER_SECONDS,
         )
         for job in stale:
             if job.attempts >= settings.IMPORT_MAX_ATTEMPTS:
@@ -406,11 +401,8 @@ def sweep_stale_jobs() -> list[int]:
                 job.save(update_fields=["status", "finished_at", "claimed_by", "failure_reason"])
                 _record_finished(job)
                 continue
-            # Not queued until the broker takes the task (see tasks.enqueue_*).
-            job.claimed_by, job.heartbeat_at, job.queued_at = "", timezone.now(), None
-            job.save(update_fields=["claimed_by", "heartbeat_at", "queued_at"])
+            jobs.requeue(job, enqueue_import)
             requeued.append(job.pk)
-            transaction.on_commit(lambda pk=job.pk: enqueue_import(pk))
     return requeued
 
 

@@ -6,8 +6,10 @@ every transaction it writes, and stops when another run has taken over. A heartb
 older than the job's stale limit means its run is gone and the job may be claimed again.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -31,8 +33,16 @@ class BackgroundJob(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
 
+    # The status of a job that is still to run or running (Processing, Queued): set by each kind of job.
+    ACTIVE_STATUS: str
+
     class Meta:
         abstract = True
+
+    @property
+    def is_waiting_for_queue(self) -> bool:
+        """Kept, but its task has not reached the broker (Redis did not answer)."""
+        return self.status == self.ACTIVE_STATUS and self.queued_at is None and not self.claimed_by
 
 
 class LostClaim(Exception):
@@ -74,3 +84,25 @@ def never_queued(*, waited_seconds: int) -> Q:
     """Jobs whose task has not reached the broker for that long, and that no run holds."""
     created_before = timezone.now() - timedelta(seconds=waited_seconds)
     return Q(queued_at__isnull=True, claimed_by="", created_at__lt=created_before)
+
+
+def stalled(jobs: QuerySet, *, stale_after_seconds: int) -> QuerySet:
+    """Inside a transaction: the active jobs nobody has worked on for a while, or whose task
+    never reached the broker, locked (and skipped when another sweeper holds them)."""
+    stale_before = timezone.now() - timedelta(seconds=stale_after_seconds)
+    return jobs.select_for_update(skip_locked=True).filter(
+        Q(heartbeat_at__lt=stale_before)
+        | Q(heartbeat_at__isnull=True, created_at__lt=stale_before)
+        | never_queued(waited_seconds=settings.JOB_QUEUE_RETRY_SECONDS),
+        status=jobs.model.ACTIVE_STATUS,
+    )
+
+
+def requeue(job: BackgroundJob, enqueue: Callable[[int], object]) -> None:
+    """Inside a transaction: free the job and send its task again once the transaction commits.
+
+    It counts as queued only when the broker takes the task (``mark_queued``).
+    """
+    job.claimed_by, job.heartbeat_at, job.queued_at = "", timezone.now(), None
+    job.save(update_fields=["claimed_by", "heartbeat_at", "queued_at"])
+    transaction.on_commit(lambda pk=job.pk: enqueue(pk))
