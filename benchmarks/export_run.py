@@ -48,13 +48,16 @@ def seed(organization: Organization, definitions: list[AttributeDefinition], siz
             (
                 (
                     ids[phone],
-                    {
-                        employee_id: f"E-{n}",
-                        department: rng.choice(DEPARTMENTS),
-                        grade: rng.randint(1, 12),
-                        date_of_joining: f"20{rng.randint(10, 24)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                        contractor: rng.random() < 0.2,
-                    },
+                    json.dumps(
+                        {
+                            employee_id: f"E-{n}",
+                            department: rng.choice(DEPARTMENTS),
+                            grade: rng.randint(1, 12),
+                            date_of_joining: f"20{rng.randint(10, 24)}-{rng.randint(1, 12):02d}-"
+                            f"{rng.randint(1, 28):02d}",
+                            contractor: rng.random() < 0.2,
+                        }
+                    ),
                     n,
                 )
                 for n, phone in zip(numbers, phones, strict=True)

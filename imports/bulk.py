@@ -18,9 +18,12 @@ model fields' get_db_prep_save, or are cast by the database from their text form
 import itertools
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from secrets import token_hex
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import connection, transaction
 
 from users.models import OrganizationUser, User
@@ -54,23 +57,25 @@ def _insert(head: str, tail: str, rows: Iterable[Sequence]) -> list[tuple]:
     return returned
 
 
-def _by_index(cursor, statement: str, params: Sequence = ()) -> list[tuple]:
-    """Run ``statement`` with PostgreSQL told to find the batch's rows by their indexes.
+@contextmanager
+def _by_index(cursor):
+    """Within the block, PostgreSQL finds the batch's rows by their indexes.
 
     A batch names a few thousand rows of tables that grow to millions. PostgreSQL's
     planner, counting every probe as a random disk read, reckons reading a table of a
     few hundred thousand rows whole is cheaper: measured, that took 40-100 ms a batch
     where the index took 5, and it grows with the table. SQLite always uses the index.
+
+    JIT compilation is off too: a plan priced with a disabled scan looks expensive enough
+    to compile, which took longer than running it.
     """
     if _copies():
-        cursor.execute("SET LOCAL enable_seqscan = off")
-    cursor.execute(statement, params)
-    rows = cursor.fetchall() if cursor.description else []
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL jit = off")
+    yield cursor
     if _copies():
         # Not in a finally: after an error the transaction is rolled back, the setting with it,
         # and PostgreSQL would answer a RESET with an error that hides the first one.
-        cursor.execute("RESET enable_seqscan")
-    return rows
+        cursor.execute("RESET enable_seqscan; RESET jit")
 
 
 def _staged(columns: str, rows: Iterable[Sequence], statement: str, params: Sequence = ()) -> list[tuple]:
@@ -89,7 +94,9 @@ def _staged(columns: str, rows: Iterable[Sequence], statement: str, params: Sequ
                 copy.write_row(row)
         # Autovacuum never analyses temporary tables: without this the planner guesses their size.
         cursor.execute("ANALYZE staged")
-        returned = _by_index(cursor, statement, params)
+        with _by_index(cursor):
+            cursor.execute(statement, params)
+            returned = cursor.fetchall() if cursor.description else []
         cursor.execute("DROP TABLE staged")
     return returned
 
@@ -106,8 +113,9 @@ def users_by_phone(phone_numbers: Sequence[str]) -> dict[str, tuple[int, str]]:
     if not phone_numbers:
         return {}
     condition, params = _one_of("phone_number", phone_numbers)
-    with connection.cursor() as cursor:
-        rows = _by_index(cursor, f"SELECT phone_number, id, name FROM {_table(User)} WHERE {condition}", params)
+    with connection.cursor() as cursor, _by_index(cursor):
+        cursor.execute(f"SELECT phone_number, id, name FROM {_table(User)} WHERE {condition}", params)
+        rows = cursor.fetchall()
     return {phone: (user_id, name) for phone, user_id, name in rows}
 
 
@@ -134,13 +142,13 @@ def memberships_of(organization_id: int, user_ids: Sequence[int]) -> dict[int, M
     # In id order, so that two transactions locking overlapping rows cannot deadlock.
     locking = " ORDER BY id FOR UPDATE" if connection.features.has_select_for_update else ""
     json_field = OrganizationUser._meta.get_field("attribute_values")
-    with connection.cursor() as cursor:
-        rows = _by_index(
-            cursor,
+    with connection.cursor() as cursor, _by_index(cursor):
+        cursor.execute(
             "SELECT user_id, id, attribute_values, added_directly, last_import_job_id, last_import_row "
             f"FROM {_table(OrganizationUser)} WHERE organization_id = %s AND {condition}{locking}",
             [organization_id, *params],
         )
+        rows = cursor.fetchall()
     return {
         user_id: Membership(pk, json_field.from_db_value(values, None, connection), bool(direct), job, row)
         for user_id, pk, values, direct, job, row in rows
@@ -185,43 +193,38 @@ def rename_users(names: Iterable[tuple[int, str]]) -> None:
 
 
 def insert_memberships(
-    memberships: Iterable[tuple[int, dict, int]], *, organization_id: int, added_by_id, added_at: datetime, job_id: int
-) -> None:
-    """Add (user id, attribute values, row number) to the organization as members added directly."""
+    memberships: Iterable[tuple[int, str, int]], *, organization_id: int, added_by_id, added_at: datetime, job_id: int
+) -> int:
+    """Add (user id, attribute values as JSON, row number) to the organization as members added directly.
+
+    Returns how many were added: people who are members already are left as they are.
+    """
     when = _prep(OrganizationUser, "added_at", added_at)
     member = OrganizationUser.Role.MEMBER.value
     columns = (
         "organization_id, user_id, role, added_directly, added_by_id, added_at, attribute_values, "
         "last_import_job_id, last_import_row"
     )
-    conflict = "ON CONFLICT (organization_id, user_id) DO NOTHING"
+    conflict = "ON CONFLICT (organization_id, user_id) DO NOTHING RETURNING user_id"
     if _copies():
-        _staged(
-            "user_id bigint, attribute_values jsonb, last_import_row integer",
-            ((user_id, json.dumps(values), row) for user_id, values, row in memberships),
-            f"INSERT INTO {_table(OrganizationUser)} ({columns}) "
-            f"SELECT %s, user_id, %s, true, %s, %s, attribute_values, %s, last_import_row FROM staged {conflict}",
-            [organization_id, member, added_by_id, when, job_id],
-        )
-        return
-    json_field = OrganizationUser._meta.get_field("attribute_values")
-    _insert(
-        f"INSERT INTO {_table(OrganizationUser)} ({columns})",
-        conflict,
-        (
-            (
-                organization_id,
-                user_id,
-                member,
-                True,
-                added_by_id,
-                when,
-                json_field.get_db_prep_save(values, connection),
-                job_id,
-                row,
+        return len(
+            _staged(
+                "user_id bigint, attribute_values jsonb, last_import_row integer",
+                memberships,
+                f"INSERT INTO {_table(OrganizationUser)} ({columns}) "
+                f"SELECT %s, user_id, %s, true, %s, %s, attribute_values, %s, last_import_row FROM staged {conflict}",
+                [organization_id, member, added_by_id, when, job_id],
             )
-            for user_id, values, row in memberships
-        ),
+        )
+    return len(
+        _insert(
+            f"INSERT INTO {_table(OrganizationUser)} ({columns})",
+            conflict,
+            (
+                (organization_id, user_id, member, True, added_by_id, when, values_json, job_id, row)
+                for user_id, values_json, row in memberships
+            ),
+        )
     )
 
 
@@ -255,3 +258,101 @@ def update_memberships(memberships: Iterable[Membership]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+@dataclass(slots=True)
+class Joiner:
+    """A person a batch adds to the organization: a user already (``user_id``) or a number nobody has yet."""
+
+    user_id: int | None
+    phone_number: str
+    name: str
+    values_json: str  # attribute values, as JSON
+    row: int
+
+
+def add_members(
+    joiners: Sequence[Joiner], *, organization_id: int, added_by_id, added_at: datetime, job_id: int
+) -> int:
+    """Add people who are not members of the organization yet, as members added directly; how many were added.
+
+    Numbers nobody has become users first. On PostgreSQL that is one COPY and one
+    statement, which creates the users and their memberships together: no ids travel
+    back to be sent again.
+    """
+    if not joiners:
+        return 0
+    if not _copies():
+        return _add_members_in_lists(
+            joiners, organization_id=organization_id, added_by_id=added_by_id, added_at=added_at, job_id=job_id
+        )
+    member = OrganizationUser.Role.MEMBER.value
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE joining (user_id bigint, phone_number text, name text, "
+            "attribute_values jsonb, last_import_row integer) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy("COPY joining FROM STDIN") as copy:
+            for j in joiners:
+                copy.write_row((j.user_id, j.phone_number, j.name, j.values_json, j.row))
+        cursor.execute(
+            f"WITH created AS (INSERT INTO {_table(User)} "
+            "(phone_number, name, password, is_active, is_staff, is_superuser, date_joined) "
+            # What set_unusable_password() stores: the prefix, and a random part that keeps them apart.
+            "SELECT phone_number, name, %s || md5(gen_random_uuid()::text), true, false, false, %s "
+            "FROM joining WHERE user_id IS NULL ON CONFLICT (phone_number) DO NOTHING RETURNING id, phone_number) "
+            f"INSERT INTO {_table(OrganizationUser)} (organization_id, user_id, role, added_directly, added_by_id, "
+            "added_at, attribute_values, last_import_job_id, last_import_row) "
+            "SELECT %s, COALESCE(j.user_id, c.id), %s, true, %s, %s, j.attribute_values, %s, j.last_import_row "
+            "FROM joining j LEFT JOIN created c ON c.phone_number = j.phone_number "
+            "WHERE COALESCE(j.user_id, c.id) IS NOT NULL ON CONFLICT (organization_id, user_id) DO NOTHING",
+            [
+                UNUSABLE_PASSWORD_PREFIX,
+                _prep(User, "date_joined", added_at),
+                organization_id,
+                member,
+                added_by_id,
+                _prep(OrganizationUser, "added_at", added_at),
+                job_id,
+            ],
+        )
+        added = cursor.rowcount
+        cursor.execute("DROP TABLE joining")
+    if added < len(joiners):
+        # Someone (in another organization) gave some of these numbers to a user since the
+        # batch looked them up: those people join as the users they now are.
+        meanwhile = [j for j in joiners if j.user_id is None]
+        ids = {phone: user_id for phone, (user_id, _) in users_by_phone([j.phone_number for j in meanwhile]).items()}
+        added += insert_memberships(
+            ((ids[j.phone_number], j.values_json, j.row) for j in meanwhile if j.phone_number in ids),
+            organization_id=organization_id,
+            added_by_id=added_by_id,
+            added_at=added_at,
+            job_id=job_id,
+        )
+    return added
+
+
+def _add_members_in_lists(
+    joiners: Sequence[Joiner], *, organization_id: int, added_by_id, added_at: datetime, job_id: int
+) -> int:
+    newcomers = [j for j in joiners if j.user_id is None]
+    # What set_unusable_password() stores, without its slow 40-character random string: the
+    # random part only keeps unusable passwords apart, so one draw serves the whole batch.
+    randomness = token_hex(8 * len(newcomers))
+    ids = insert_users(
+        (
+            (j.phone_number, j.name, UNUSABLE_PASSWORD_PREFIX + randomness[16 * i : 16 * (i + 1)])
+            for i, j in enumerate(newcomers)
+        ),
+        joined=added_at,
+    )
+    if meanwhile := [j.phone_number for j in newcomers if j.phone_number not in ids]:
+        ids.update((phone, user_id) for phone, (user_id, _) in users_by_phone(meanwhile).items())
+    return insert_memberships(
+        ((j.user_id or ids[j.phone_number], j.values_json, j.row) for j in joiners),
+        organization_id=organization_id,
+        added_by_id=added_by_id,
+        added_at=added_at,
+        job_id=job_id,
+    )

@@ -4,6 +4,7 @@ The parser is plain data (no models, no connection), so preparing a batch can be
 tested, timed and, later, moved to another process on its own.
 """
 
+import json
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -29,6 +30,9 @@ class ParsedRow:
     name: str
     values: dict
     cells: list[str]
+    # Worked out here, in the process that prepares rows, so the one that writes them need not:
+    values_json: str = "{}"  # ``values`` as the database stores them
+    joining_error: "RowError | None" = None  # why the row cannot add a person who is not a member yet
 
 
 @dataclass
@@ -106,7 +110,9 @@ class RowParser:
                 return RowError(number, column.name, f"“{cell(column.index)}” {problem}.", cells)
             if value is not None:
                 values[column.key] = value
-        return ParsedRow(number=number, phone_number=e164, name=cell(self.name_index), values=values, cells=cells)
+        row = ParsedRow(number, e164, cell(self.name_index), values, cells, json.dumps(values))
+        row.joining_error = self.new_user_error(row)
+        return row
 
     def new_user_error(self, row: ParsedRow) -> RowError | None:
         """What a row that adds a person to the organization must have beyond a valid number."""

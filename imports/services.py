@@ -12,10 +12,8 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from secrets import token_hex
 
 from django.conf import settings
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -274,29 +272,21 @@ def _import_batch(job: ImportJob, run_id: str, parser: RowParser, prepared: Prep
 
 def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], outcome: BatchOutcome) -> None:
     """Create or update the batch's people by phone number, as members added directly."""
-    organization = job.organization
     known = bulk.users_by_phone(list(parsed))
-    memberships = bulk.memberships_of(organization.pk, [user_id for user_id, _ in known.values()])
+    memberships = bulk.memberships_of(job.organization_id, [user_id for user_id, _ in known.values()])
 
-    new_people, renamed, seen_memberships, new_memberships = [], [], [], []
-    # What set_unusable_password() stores, without its slow 40-character random string: the
-    # random part only keeps unusable passwords apart, so one draw serves the whole batch.
-    randomness = token_hex(8 * len(parsed))
+    joiners, renamed, seen_memberships = [], [], []
     for e164, row in parsed.items():
         user_id, name = known.get(e164, (None, ""))
         membership = memberships.get(user_id)
-        if membership is not None and membership.last_import_job_id == job.pk:
-            outcome.errors.append(duplicate_error(row, membership.last_import_row))
-            continue
         if membership is None:
-            problem = parser.new_user_error(row)
-            if problem:
-                outcome.errors.append(problem)
-                continue
-            if user_id is None:
-                salt = randomness[16 * len(new_people) : 16 * (len(new_people) + 1)]
-                new_people.append((e164, row.name, UNUSABLE_PASSWORD_PREFIX + salt))
-            new_memberships.append(row)
+            if row.joining_error:
+                outcome.errors.append(row.joining_error)
+            else:
+                joiners.append(bulk.Joiner(user_id, e164, row.name, row.values_json, row.number))
+            continue
+        if membership.last_import_job_id == job.pk:
+            outcome.errors.append(duplicate_error(row, membership.last_import_row))
             continue
         changed = False
         if row.name and row.name != name:
@@ -315,22 +305,15 @@ def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], out
         else:
             outcome.unchanged += 1
 
-    now = timezone.now()
-    ids = {phone: user_id for phone, (user_id, _) in known.items()}
-    ids.update(bulk.insert_users(new_people, joined=now))
-    if added_meanwhile := [phone for phone, _, _ in new_people if phone not in ids]:
-        # Someone else created these numbers since the batch looked them up: they are joined as they are.
-        ids.update((phone, user_id) for phone, (user_id, _) in bulk.users_by_phone(added_meanwhile).items())
     bulk.rename_users(renamed)
     bulk.update_memberships(seen_memberships)
-    bulk.insert_memberships(
-        ((ids[row.phone_number], row.values, row.number) for row in new_memberships),
-        organization_id=organization.pk,
+    outcome.created += bulk.add_members(
+        joiners,
+        organization_id=job.organization_id,
         added_by_id=job.uploaded_by_id,
-        added_at=now,
+        added_at=timezone.now(),
         job_id=job.pk,
     )
-    outcome.created += len(new_memberships)
 
 
 def _save_progress(job: ImportJob, run_id: str, **fields) -> None:
