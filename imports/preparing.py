@@ -1,26 +1,29 @@
-"""Preparing an import's batches in a second process, while this one writes them.
+"""Reading an import's file into batches of people in a second process, while this one writes them.
 
-Reading a row into a person (phone number parsing above all) costs about as much as
-writing it, and both are Python: in one process they take turns. A big file is
-therefore prepared by a child process (`python -m imports.preparing`) that gets the
-``RowParser`` and then raw batches through its stdin, and answers each with its
-``PreparedBatch`` on stdout, in order. A thread of this process feeds it the file
-while the caller writes the previous batch. The pipes hold only a batch or two, so
-memory stays flat whatever the file's size.
+Reading a row into a person (the CSV itself, then phone number parsing above all) costs
+about as much as writing it, and both are Python: in one process they take turns. A
+big file is therefore read and prepared by a child process (`python -m
+imports.preparing`): it gets the ``RowParser`` and where to read, and answers with
+each batch's ``PreparedBatch`` on stdout, in order, while the caller writes the
+previous one. The pipe holds only a batch or two, so memory stays flat whatever the
+file's size.
 
-The child needs no Django: ``imports.parsing`` is plain Python. When this process
-stops (or is killed), the child reads the end of its input and exits.
+The child needs no Django: ``imports.parsing`` and ``imports.reader`` are plain
+Python. When this process stops (or is killed), the child's next answer finds nobody
+reading and it exits.
 """
 
+import itertools
 import os
 import pickle
 import subprocess
 import sys
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .parsing import PreparedBatch, RowParser
+from .reader import UnreadableFile, open_sheet
 
 Batch = list[tuple[int, list[str]]]
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -30,78 +33,79 @@ class PreparerStopped(RuntimeError):
     """The child process died before preparing every batch."""
 
 
-def prepared_batches(parser: RowParser, batches: Iterable[Batch], *, in_parallel: bool) -> Iterator[PreparedBatch]:
-    """``parser.prepare(batch)`` for each batch, in order; in a child process when ``in_parallel``."""
+@dataclass(frozen=True)
+class Source:
+    """Where an import's rows are: its file, and how many rows an earlier run committed."""
+
+    path: str
+    file_format: str
+    skip: int = 0
+    batch_size: int = 2000
+
+    def batches(self) -> Iterator[Batch]:
+        """The rows after the first ``skip``, ``batch_size`` at a time; raises UnreadableFile where reading fails."""
+        with open_sheet(Path(self.path), self.file_format) as sheet:
+            rows = sheet.rows
+            for _ in itertools.islice(rows, self.skip):
+                pass  # committed by an earlier run
+            while batch := list(itertools.islice(rows, self.batch_size)):
+                yield batch
+
+
+def prepared_batches(parser: RowParser, source: Source, *, in_parallel: bool) -> Iterator[PreparedBatch]:
+    """``parser.prepare(batch)`` for each batch of ``source``, in order; in a child process when ``in_parallel``.
+
+    A file that stops being readable part-way yields the batches before the fault, then
+    raises its UnreadableFile: those batches can be written and the rest reported.
+    """
     if not in_parallel:
-        for batch in batches:
+        for batch in source.batches():
             yield parser.prepare(batch)
         return
-    yield from _Preparer(parser).prepare(batches)
+    yield from _in_child(parser, source)
 
 
-class _Preparer:
-    def __init__(self, parser: RowParser):
-        self.parser = parser
-        self.feeding_error: BaseException | None = None
-
-    def prepare(self, batches: Iterable[Batch]) -> Iterator[PreparedBatch]:
-        search_path = os.pathsep.join(filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")]))
-        environment = {**os.environ, "PYTHONPATH": search_path}
-        child = subprocess.Popen(
-            [sys.executable, "-m", "imports.preparing"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            cwd=PROJECT_DIR,
-            env=environment,
-        )
-        feeder = threading.Thread(target=self._feed, args=(child.stdin, batches), name="import-feeder", daemon=True)
-        feeder.start()
+def _in_child(parser: RowParser, source: Source) -> Iterator[PreparedBatch]:
+    search_path = os.pathsep.join(filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")]))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "imports.preparing"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=PROJECT_DIR,
+        env={**os.environ, "PYTHONPATH": search_path},
+    )
+    try:
         try:
-            while True:
-                try:
-                    prepared = pickle.load(child.stdout)
-                except EOFError:
-                    break
-                yield prepared
-            feeder.join()
-            if self.feeding_error is not None:
-                # Reading the file failed part-way (say, a byte the encoding cannot read): the
-                # batches before it were prepared and written; the caller reports the rest.
-                raise self.feeding_error
-            if child.wait() != 0:
-                raise PreparerStopped(f"The process preparing rows stopped with status {child.returncode}.")
-        finally:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-            child.stdout.close()
-            feeder.join(timeout=5)
-
-    def _feed(self, pipe, batches: Iterable[Batch]) -> None:
-        try:
-            pickle.dump(self.parser, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-            for batch in batches:
-                pickle.dump(batch, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-        except (BrokenPipeError, ValueError):
-            pass  # the child is gone (or was stopped by the reader): the reader says why
-        except BaseException as error:  # noqa: BLE001 - handed to the reading thread
-            self.feeding_error = error
-        finally:
+            with child.stdin:
+                pickle.dump((parser, source), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        except BrokenPipeError:
+            pass  # the child is gone already: its status says so below
+        while True:
             try:
-                pipe.close()
-            except (BrokenPipeError, ValueError):
-                pass
+                kind, answer = pickle.load(child.stdout)
+            except (EOFError, pickle.UnpicklingError):
+                break  # the end, or a child that died mid-answer: its status tells which
+            if kind == "unreadable":
+                raise UnreadableFile(answer)
+            yield answer
+        if child.wait() != 0:
+            raise PreparerStopped(f"The process preparing rows stopped with status {child.returncode}.")
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        child.stdout.close()
 
 
 def serve(source, sink) -> None:
-    """The child's side: a parser, then batches until the end of input, each answered in order."""
-    parser: RowParser = pickle.load(source)
-    while True:
-        try:
-            batch = pickle.load(source)
-        except (EOFError, pickle.UnpicklingError):
-            return  # the end of the file, or the importing process stopped mid-batch
-        pickle.dump(parser.prepare(batch), sink, protocol=pickle.HIGHEST_PROTOCOL)
+    """The child's side: read the request, then answer each batch in order, then any reading fault."""
+    parser, rows = pickle.load(source)
+    try:
+        for batch in rows.batches():
+            pickle.dump(("batch", parser.prepare(batch)), sink, protocol=pickle.HIGHEST_PROTOCOL)
+            sink.flush()
+    except UnreadableFile as problem:
+        pickle.dump(("unreadable", str(problem)), sink, protocol=pickle.HIGHEST_PROTOCOL)
         sink.flush()
 
 

@@ -7,7 +7,6 @@ after the last committed batch, so no row is imported twice or skipped.
 
 import csv
 import io
-import itertools
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -215,16 +214,12 @@ def _process(job: ImportJob, run_id: str) -> None:
         parser = row_parser(job.organization, sheet.header)
         if job.total_rows is None:
             _save_progress(job, run_id, header=sheet.raw_header)
-        rows = sheet.rows
-        for _ in itertools.islice(rows, job.rows_done):
-            pass  # committed by an earlier run
-        if job.total_rows is None:
-            job.total_rows = job.rows_done + _count_rest(path, job)
+            job.total_rows = sum(1 for _ in sheet.rows)
             _save_progress(job, run_id, total_rows=job.total_rows)
-        batches = iter(lambda: list(itertools.islice(rows, settings.IMPORT_BATCH_SIZE)), [])
-        in_parallel = job.total_rows - job.rows_done >= settings.IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS
-        for prepared in preparing.prepared_batches(parser, batches, in_parallel=in_parallel):
-            _import_batch(job, run_id, parser, prepared)
+    source = preparing.Source(str(path), job.file_format, skip=job.rows_done, batch_size=settings.IMPORT_BATCH_SIZE)
+    in_parallel = job.total_rows - job.rows_done >= settings.IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS
+    for prepared in preparing.prepared_batches(parser, source, in_parallel=in_parallel):
+        _import_batch(job, run_id, parser, prepared)
     imported = job.created_count + job.updated_count + job.unchanged_count
     if imported == 0 and job.rejected_count:
         _finish(job, run_id, failure=f"All {job.rejected_count} rows were rejected: see the error log.")
@@ -232,11 +227,6 @@ def _process(job: ImportJob, run_id: str) -> None:
         _finish(job, run_id, failure="The file has no rows of users under its header.")
     else:
         _finish(job, run_id)
-
-
-def _count_rest(path: Path, job: ImportJob) -> int:
-    with open_sheet(path, job.file_format) as sheet:
-        return sum(1 for _ in sheet.rows) - job.rows_done
 
 
 def _import_batch(job: ImportJob, run_id: str, parser: RowParser, prepared: PreparedBatch) -> None:

@@ -1,7 +1,9 @@
 """Big files are read into people by a second process while the worker writes: the same outcome, in order."""
 
 import os
+import signal
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -24,11 +26,6 @@ PARSER = RowParser(
 )
 
 
-def batches_of(rows: list[list[str]], size: int):
-    numbered = list(enumerate(rows, start=2))
-    return [numbered[i : i + size] for i in range(0, len(numbered), size)]
-
-
 def mixed_rows(count: int) -> list[list[str]]:
     # Numbers of +91 96..., apart from the factories' +91 98... (the admins of the fixtures among them).
     rows = []
@@ -49,42 +46,64 @@ def preparer_processes() -> list[str]:
     return found.stdout.split()
 
 
-def test_a_child_process_prepares_every_batch_as_this_process_would_in_order():
-    batches = batches_of(mixed_rows(3000), 400)
+def csv_file(tmp_path, rows: list[list[str]], *, tail: bytes = b"") -> Path:
+    path = tmp_path / "people.csv"
+    lines = ["Name,Phone Number,Grade"] + [",".join(row) for row in rows]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode() + tail)
+    return path
 
-    in_parallel = list(preparing.prepared_batches(PARSER, iter(batches), in_parallel=True))
 
-    assert in_parallel == [PARSER.prepare(batch) for batch in batches]
+def test_a_child_process_reads_and_prepares_every_batch_as_this_process_would_in_order(tmp_path):
+    source = preparing.Source(str(csv_file(tmp_path, mixed_rows(3000))), "csv", skip=0, batch_size=400)
+
+    in_parallel = list(preparing.prepared_batches(PARSER, source, in_parallel=True))
+
+    assert in_parallel == list(preparing.prepared_batches(PARSER, source, in_parallel=False))
     assert [b.size for b in in_parallel] == [400] * 7 + [200]
     assert sum(len(b.errors) for b in in_parallel) > 0 and sum(len(b.parsed) for b in in_parallel) > 2000
     assert preparer_processes() == []
 
 
-def test_a_file_that_stops_being_readable_yields_the_batches_before_it_then_its_reason():
-    def batches():
-        yield from batches_of(mixed_rows(100), 50)
-        raise UnreadableFile("Row 102 is not in the file's encoding.")
+def test_a_resumed_import_starts_after_the_rows_committed_before(tmp_path):
+    source = preparing.Source(str(csv_file(tmp_path, mixed_rows(1000))), "csv", skip=600, batch_size=300)
 
-    prepared = preparing.prepared_batches(PARSER, batches(), in_parallel=True)
-    assert [b.size for b in (next(prepared), next(prepared))] == [50, 50]
-    with pytest.raises(UnreadableFile, match="Row 102"):
+    prepared = list(preparing.prepared_batches(PARSER, source, in_parallel=True))
+
+    assert [b.size for b in prepared] == [300, 100]
+    numbers = [row.number for b in prepared for row in b.parsed.values()]
+    numbers += [error.number for b in prepared for error in b.errors]
+    assert min(numbers) == 602 and max(numbers) == 1001  # the header is row 1
+
+
+def test_a_file_that_stops_being_readable_yields_the_batches_before_it_then_its_reason(tmp_path):
+    # Past the first 64 KB that the reader checks at once: a byte Windows-1252 does not have.
+    path = csv_file(tmp_path, mixed_rows(3000), tail=b"Damaged,+91 9600000001,\x81\r\n")
+    source = preparing.Source(str(path), "csv", skip=0, batch_size=1000)
+
+    prepared = preparing.prepared_batches(PARSER, source, in_parallel=True)
+    assert [b.size for b in (next(prepared), next(prepared))] == [1000, 1000]
+    # Text is decoded a few kilobytes ahead: the fault shows a little before its row.
+    with pytest.raises(UnreadableFile, match="is not text in the file's encoding"):
         next(prepared)
     assert preparer_processes() == []
 
 
-def test_a_child_that_dies_is_an_error_not_a_short_import():
-    # Cells that are not a list crash the child's parser: the import must not end as if the file ended.
-    prepared = preparing.prepared_batches(
-        PARSER, iter([[(2, ["Asha", "+919812300001", "1"])], [(3, None)]]), in_parallel=True
-    )
-    assert len(next(prepared).parsed) == 1
-    with pytest.raises(preparing.PreparerStopped):
-        next(prepared)
+def test_a_child_that_dies_is_an_error_not_a_short_import(tmp_path):
+    source = preparing.Source(str(csv_file(tmp_path, mixed_rows(5000))), "csv", skip=0, batch_size=100)
+    prepared = preparing.prepared_batches(PARSER, source, in_parallel=True)
+    next(prepared)
+    (child,) = preparer_processes()
+    os.kill(int(child), signal.SIGKILL)
+
+    with pytest.raises(preparing.PreparerStopped, match="status -9"):
+        for _ in prepared:
+            pass
     assert preparer_processes() == []
 
 
-def test_a_writer_that_stops_early_leaves_no_child_behind():
-    prepared = preparing.prepared_batches(PARSER, iter(batches_of(mixed_rows(5000), 100)), in_parallel=True)
+def test_a_writer_that_stops_early_leaves_no_child_behind(tmp_path):
+    source = preparing.Source(str(csv_file(tmp_path, mixed_rows(5000))), "csv", skip=0, batch_size=100)
+    prepared = preparing.prepared_batches(PARSER, source, in_parallel=True)
     next(prepared)
     assert len(preparer_processes()) == 1
     prepared.close()
