@@ -6,13 +6,14 @@ is most of an import's time. These functions do the same writes in the database'
 fastest form:
 
 - PostgreSQL: the batch is streamed with COPY into a temporary table, then one
-  ``INSERT ... SELECT ... ON CONFLICT`` or ``UPDATE ... FROM`` moves it. A multi-row
+  ``INSERT ... SELECT ... ON CONFLICT`` or ``UPDATE ... FROM`` moves it; new people's
+  users and memberships are made by one statement (``add_members``). A multi-row
   INSERT with thousands of parameters spends longer in the driver, rewriting its
   placeholders, than the server spends writing the rows.
 - SQLite: multi-row INSERTs (one statement per thousand rows) and executemany UPDATEs.
 
-Values that need the database's own form (datetimes, JSON) still go through the
-model fields' get_db_prep_save, or are cast by the database from their text form.
+Datetimes go through the model fields' get_db_prep_save. Attribute values arrive as
+JSON text, made in the process that prepares the rows; the database casts it.
 """
 
 import itertools
@@ -299,7 +300,7 @@ def add_members(
             f"WITH created AS (INSERT INTO {_table(User)} "
             "(phone_number, name, password, is_active, is_staff, is_superuser, date_joined) "
             # What set_unusable_password() stores: the prefix, and a random part that keeps them apart.
-            "SELECT phone_number, name, %s || md5(gen_random_uuid()::text), true, false, false, %s "
+            "SELECT phone_number, name, %s || replace(gen_random_uuid()::text, '-', ''), true, false, false, %s "
             "FROM joining WHERE user_id IS NULL ON CONFLICT (phone_number) DO NOTHING RETURNING id, phone_number) "
             f"INSERT INTO {_table(OrganizationUser)} (organization_id, user_id, role, added_directly, added_by_id, "
             "added_at, attribute_values, last_import_job_id, last_import_row) "
