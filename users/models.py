@@ -52,7 +52,9 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """One person, identified by a phone number in E.164 across all organizations."""
 
-    phone_number = models.CharField(max_length=16, unique=True)
+    # Unique through Meta.constraints rather than unique=True, which on PostgreSQL also builds a
+    # second index for LIKE 'prefix%' lookups that nothing makes, and every new user writes to.
+    phone_number = models.CharField(max_length=16)
     name = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May use the Django admin site.")
@@ -64,6 +66,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["name"]
 
     class Meta:
+        constraints = [models.UniqueConstraint(fields=["phone_number"], name="users_user_phone_number_key")]
         indexes = [models.Index(fields=["name"])]
 
     def __str__(self):
@@ -87,7 +90,8 @@ class OrganizationUser(models.Model):
         ORG_ADMIN = "org_admin", "Organization admin"
         MEMBER = "member", "Member"
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    # No index of its own: the indexes below (and one_membership_per_org) all start with it.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships", db_index=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     added_directly = models.BooleanField(

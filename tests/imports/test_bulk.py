@@ -145,3 +145,21 @@ def test_postgresql_holds_a_batchs_memberships_until_it_commits(organization):
                 other.execute("SELECT 1 FROM users_organizationuser WHERE id = %s FOR UPDATE NOWAIT", [membership.pk])
     finally:
         other.close()
+
+
+@pytest.mark.django_db
+def test_new_people_write_no_index_that_nothing_reads():
+    # Every index is written for each of a million new rows. Django's unique=True builds a
+    # second, LIKE-prefix index on PostgreSQL, and a foreign key an index of its own even
+    # when other indexes start with its column.
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite builds neither")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename IN ('users_user', 'users_organizationuser') ORDER BY 1"
+        )
+        definitions = [definition for (definition,) in cursor.fetchall()]
+    assert not [d for d in definitions if "pattern_ops" in d]
+    assert not [d for d in definitions if d.endswith("(organization_id)")]
+    unique_phone = "CREATE UNIQUE INDEX users_user_phone_number_key ON public.users_user USING btree (phone_number)"
+    assert unique_phone in definitions
