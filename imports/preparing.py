@@ -16,8 +16,10 @@ reading and it exits.
 import itertools
 import os
 import pickle
+import queue
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,27 +76,72 @@ def _in_child(parser: RowParser, source: Source) -> Iterator[PreparedBatch]:
         cwd=PROJECT_DIR,
         env={**os.environ, "PYTHONPATH": search_path},
     )
+    answers = _Answers(child.stdout)
     try:
         try:
             with child.stdin:
                 pickle.dump((parser, source), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         except BrokenPipeError:
             pass  # the child is gone already: its status says so below
-        while True:
-            try:
-                kind, answer = pickle.load(child.stdout)
-            except (EOFError, pickle.UnpicklingError):
-                break  # the end, or a child that died mid-answer: its status tells which
+        answers.start()
+        for kind, answer in answers:
             if kind == "unreadable":
                 raise UnreadableFile(answer)
             yield answer
         if child.wait() != 0:
             raise PreparerStopped(f"The process preparing rows stopped with status {child.returncode}.")
     finally:
+        answers.stop()
         if child.poll() is None:
             child.kill()
             child.wait()
+        if answers.ident is not None:
+            answers.join(timeout=5)
         child.stdout.close()
+
+
+class _Answers(threading.Thread):
+    """The child's answers, unpickled by a thread of their own a batch ahead.
+
+    Unpickling a batch (and the garbage collections its thousands of objects set off)
+    then happens while the caller waits for the database, which releases the GIL,
+    instead of between one batch's writes and the next.
+    """
+
+    _END = ("end", None)
+
+    def __init__(self, stream):
+        super().__init__(name="import-answers", daemon=True)
+        self.stream, self.queue, self.stopped = stream, queue.Queue(maxsize=1), threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                answer = pickle.load(self.stream)
+            except (EOFError, pickle.UnpicklingError, OSError, ValueError):
+                answer = self._END  # the end, or a child that died mid-answer: its status tells which
+            except BaseException as error:  # noqa: BLE001 - handed to the reading thread
+                answer = ("error", error)
+            self._hand_over(answer)
+            if answer[0] != "batch":
+                return
+
+    def _hand_over(self, answer) -> None:
+        while not self.stopped.is_set():
+            try:
+                self.queue.put(answer, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self):
+        while (answer := self.queue.get()) is not self._END:
+            if answer[0] == "error":
+                raise answer[1]
+            yield answer
+
+    def stop(self) -> None:
+        self.stopped.set()
 
 
 def serve(source, sink) -> None:

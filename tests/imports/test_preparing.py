@@ -3,6 +3,7 @@
 import os
 import signal
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,10 @@ def mixed_rows(count: int) -> list[list[str]]:
         else:
             rows.append([f"Person {n}", f"+91 96{n:08d}", str(n % 12)])
     return rows
+
+
+def answer_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "import-answers"]
 
 
 def preparer_processes() -> list[str]:
@@ -98,7 +103,7 @@ def test_a_child_that_dies_is_an_error_not_a_short_import(tmp_path):
     with pytest.raises(preparing.PreparerStopped, match="status -9"):
         for _ in prepared:
             pass
-    assert preparer_processes() == []
+    assert preparer_processes() == [] and answer_threads() == []
 
 
 def test_a_writer_that_stops_early_leaves_no_child_behind(tmp_path):
@@ -107,7 +112,7 @@ def test_a_writer_that_stops_early_leaves_no_child_behind(tmp_path):
     next(prepared)
     assert len(preparer_processes()) == 1
     prepared.close()
-    assert preparer_processes() == []
+    assert preparer_processes() == [] and answer_threads() == []
 
 
 @pytest.mark.django_db
