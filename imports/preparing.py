@@ -120,7 +120,7 @@ class _Answers(threading.Thread):
                 answer = pickle.load(self.stream)
             except (EOFError, pickle.UnpicklingError, OSError, ValueError):
                 answer = self._END  # the end, or a child that died mid-answer: its status tells which
-            except BaseException as error:  # noqa: BLE001 - handed to the reading thread
+            except BaseException as error:  # noqa: BLE001 - raised in the caller's thread
                 answer = ("error", error)
             self._hand_over(answer)
             if answer[0] != "batch":
