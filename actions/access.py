@@ -11,13 +11,18 @@ from groups.access import access_group
 from kaizala_portal import policy
 from kaizala_portal.policy import Action as PolicyAction
 from kaizala_portal.policy import Viewer
+from users import names
 
 from .models import Action, ActionPublication
 
 
 def access_action(viewer: Viewer, action_id: int, policy_action: PolicyAction) -> Action:
     action = get_object_or_404(
-        Action.objects.select_related("created_by"), pk=action_id, organization=viewer.organization
+        Action.objects.select_related("created_by").annotate(
+            created_by_name=names.name_in("organization", "created_by")
+        ),
+        pk=action_id,
+        organization=viewer.organization,
     )
     if not policy.can(viewer, policy_action, action):
         raise PermissionDenied("Only the person who added this Action, or an organization admin, may change it.")

@@ -6,6 +6,7 @@ from groups.models import Group
 from kaizala_portal import policy
 from kaizala_portal.policy import Action as PolicyAction
 from kaizala_portal.policy import Viewer
+from users import names
 
 from .models import Action, ActionPublication
 
@@ -13,7 +14,8 @@ from .models import Action, ActionPublication
 def actions_visible_to(viewer: Viewer, *, mine_only: bool) -> QuerySet[Action]:
     """The catalogue: the viewer's own Actions, or every one of the organization."""
     queryset = Action.objects.select_related("created_by").annotate(
-        group_count=Count("publications", filter=Q(publications__group__organization=viewer.organization))
+        created_by_name=names.name_in("organization", "created_by"),
+        group_count=Count("publications", filter=Q(publications__group__organization=viewer.organization)),
     )
     if mine_only:
         queryset = queryset.filter(created_by=viewer.user)
@@ -25,6 +27,7 @@ def publications_of(action: Action) -> QuerySet[ActionPublication]:
     return (
         ActionPublication.objects.filter(action=action, group__organization=action.organization_id)
         .select_related("group", "published_by")
+        .annotate(published_by_name=names.name_in("group__organization", "published_by"))
         .order_by("group__name", "group__pk")
     )
 

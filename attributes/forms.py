@@ -107,6 +107,17 @@ def initial_rows(definitions: list[AttributeDefinition]) -> list[dict]:
     ]
 
 
+class ProfileForm(forms.Form):
+    """The organization's name for a person, and the version of them the form was opened on."""
+
+    name = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="The name this organization knows them by. No other organization sees it.",
+    )
+    version = forms.CharField(widget=forms.HiddenInput)
+
+
 class AttributeValuesForm(forms.Form):
     """A user's attribute values, one field per definition, parsed by the attribute's type."""
 

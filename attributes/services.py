@@ -158,17 +158,40 @@ def _convert_values(definition: AttributeDefinition, to_type: str, organization:
     return None
 
 
+class ChangedMeanwhile(Exception):
+    """The person was changed (by an import, another admin) after the form was opened; nothing was saved."""
+
+    def __init__(self, current: OrganizationUser):
+        super().__init__("changed since the form was opened")
+        self.current = current
+
+
 def set_attribute_values(
-    *, org_user: OrganizationUser, values: dict[AttributeDefinition, Any], changed_by: User
+    *,
+    org_user: OrganizationUser,
+    values: dict[AttributeDefinition, Any],
+    changed_by: User,
+    name: str | None = None,
+    seen_version: str | None = None,
 ) -> OrganizationUser:
-    """Set canonical values (``None`` clears one) on a user; mandatory attributes cannot be cleared."""
+    """Set canonical values (``None`` clears one) and, given, the organization's name for a person.
+
+    Mandatory attributes cannot be cleared. With ``seen_version`` (``OrganizationUser.version``
+    as the form showed it), the save is refused with ``ChangedMeanwhile`` if the person
+    changed since.
+    """
     missing = [d.name for d, value in values.items() if d.mandatory and value is None]
     if missing:
         raise MissingMandatoryValue(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} mandatory.")
     with transaction.atomic():
-        locked = OrganizationUser.objects.select_for_update().get(pk=org_user.pk)
+        locked = OrganizationUser.objects.select_for_update().select_related("user").get(pk=org_user.pk)
+        if seen_version is not None and locked.version != seen_version:
+            raise ChangedMeanwhile(locked)
         current = dict(locked.attribute_values or {})
         changes = []
+        if name is not None and name != locked.name:
+            changes.append({"attribute": "Name", "before": locked.name, "after": name})
+            locked.name = name
         for definition, value in values.items():
             was = current.get(definition.key)
             if value is None:
@@ -185,7 +208,7 @@ def set_attribute_values(
                 )
         if changes:
             locked.attribute_values = current
-            locked.save(update_fields=["attribute_values"])
+            locked.save(update_fields=["name", "attribute_values"])
             audit.record(
                 organization=locked.organization_id,
                 verb=AuditEvent.Verb.USER_UPDATED,
@@ -193,5 +216,5 @@ def set_attribute_values(
                 target=org_user.user,
                 details={"changes": changes},
             )
-    org_user.attribute_values = current
+    org_user.attribute_values, org_user.name = current, locked.name
     return org_user

@@ -8,7 +8,7 @@ from users.access import access_org_user, organization_view
 
 from . import services
 from .catalogue import SUGGESTIONS
-from .forms import AttributeFormSet, AttributeValuesForm, initial_rows
+from .forms import AttributeFormSet, AttributeValuesForm, ProfileForm, initial_rows
 from .models import AttributeDefinition
 from .selectors import definitions_of, holders_of, parse_context
 
@@ -61,15 +61,44 @@ def _removals_holding_values(organization, removed_ids: list[int]) -> list[tuple
 @organization_view(Action.EDIT_ATTRIBUTE_VALUES)
 @require_http_methods(["GET", "POST"])
 def edit_user_values(request: HttpRequest, viewer: Viewer, user_id: int):
+    """Edit a person as this organization knows them: its name for them and their attribute values."""
     org_user = access_org_user(viewer, user_id, Action.EDIT_ATTRIBUTE_VALUES)
-    form = AttributeValuesForm(
-        request.POST if request.method == "POST" else None,
+    data = request.POST if request.method == "POST" else None
+    profile_form, form = _person_forms(viewer, org_user, data)
+    changed_meanwhile = False
+    if data is not None and profile_form.is_valid() and form.is_valid():
+        try:
+            services.set_attribute_values(
+                org_user=org_user,
+                values=form.values(),
+                name=profile_form.cleaned_data["name"],
+                seen_version=profile_form.cleaned_data["version"],
+                changed_by=request.user,
+            )
+        except services.ChangedMeanwhile as changed:
+            # Show what the person is now: the admin redoes their change on top of it, knowingly.
+            org_user = changed.current
+            profile_form, form = _person_forms(viewer, org_user, None)
+            changed_meanwhile = True
+        else:
+            messages.success(request, f"Saved {org_user.label}.")
+            return redirect("users:detail", org_slug=viewer.organization.slug, user_id=user_id)
+    context = {
+        "viewer": viewer,
+        "org_user": org_user,
+        "profile_form": profile_form,
+        "form": form,
+        "changed_meanwhile": changed_meanwhile,
+    }
+    return render(request, "attributes/edit_values.html", context)
+
+
+def _person_forms(viewer: Viewer, org_user, data) -> tuple[ProfileForm, AttributeValuesForm]:
+    profile_form = ProfileForm(data, initial={"name": org_user.name, "version": org_user.version})
+    values_form = AttributeValuesForm(
+        data,
         definitions=definitions_of(viewer.organization),
         org_user=org_user,
         context=parse_context(viewer.organization),
     )
-    if request.method == "POST" and form.is_valid():
-        services.set_attribute_values(org_user=org_user, values=form.values(), changed_by=request.user)
-        messages.success(request, f"Saved the attributes of {org_user.user}.")
-        return redirect("users:detail", org_slug=viewer.organization.slug, user_id=user_id)
-    return render(request, "attributes/edit_values.html", {"viewer": viewer, "org_user": org_user, "form": form})
+    return profile_form, values_form

@@ -9,6 +9,7 @@ one per person or row.
 from typing import Any
 
 from groups.models import Group
+from users import names
 from users.models import Organization, User
 
 from .models import AuditEvent
@@ -17,19 +18,21 @@ from .models import AuditEvent
 NAMED_PEOPLE_LIMIT = 50
 
 
-def person_label(user: User | None) -> str:
-    """ "Asha Rao (+91 98123 45678)": a person as the log keeps them, even once their account is gone."""
+def person_label(organization: Organization | int, user: User | None) -> str:
+    """ "Asha Rao (+91 98123 45678)": a person as ``organization`` knows them, kept even once they are gone."""
     if user is None:
         return ""
-    return f"{user.name} ({user.phone_display})" if user.name else user.phone_display
+    return names.label(user, names.names_in(organization, [user.pk]).get(user.pk, ""))
 
 
-def people_details(users: list[User]) -> dict[str, Any]:
+def people_details(organization: Organization | int, users: list[User]) -> dict[str, Any]:
     """How a bulk event names the people it was about: all their ids, and the first few labels."""
+    named = users[:NAMED_PEOPLE_LIMIT]
+    known_as = names.names_in(organization, [user.pk for user in named])
     return {
         "count": len(users),
         "user_ids": [user.pk for user in users],
-        "people": [person_label(user) for user in users[:NAMED_PEOPLE_LIMIT]],
+        "people": [names.label(user, known_as.get(user.pk, "")) for user in named],
     }
 
 
@@ -41,16 +44,24 @@ def record(
     target: User | None = None,
     group: Group | None = None,
     details: dict[str, Any] | None = None,
+    target_name: str | None = None,
 ) -> AuditEvent:
-    """Write one event of ``organization``'s audit log; call it inside the change's transaction."""
+    """Write one event of ``organization``'s audit log; call it inside the change's transaction.
+
+    People are labelled with the names ``organization`` gives them. ``target_name`` is that
+    name where the change has already removed the person's membership.
+    """
     organization_id = organization if isinstance(organization, int) else organization.pk
+    known_as = names.names_in(organization_id, [person.pk for person in (actor, target) if person is not None])
+    if target is not None and target_name is not None:
+        known_as[target.pk] = target_name
     return AuditEvent.objects.create(
         organization_id=organization_id,
         verb=verb,
         actor=actor,
-        actor_label=person_label(actor),
+        actor_label=names.label(actor, known_as.get(actor.pk, "")) if actor else "",
         target=target,
-        target_label=person_label(target),
+        target_label=names.label(target, known_as.get(target.pk, "")) if target else "",
         group=group,
         group_label=group.name if group is not None else "",
         details=details or {},

@@ -32,7 +32,7 @@ def main(organization_id: int) -> None:
         for pk in AttributeDefinition.objects.filter(organization_id=organization_id).values_list("pk", flat=True)
     ]
     sql = (
-        "SELECT u.name, u.phone_number, m.attribute_values, m.role, m.added_directly, m.added_at "
+        "SELECT m.name, u.phone_number, m.attribute_values, m.role, m.added_directly, m.added_at "
         "FROM users_organizationuser m JOIN users_user u ON u.id = m.user_id "
         "WHERE m.organization_id = %s ORDER BY m.id"
     )

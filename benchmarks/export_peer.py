@@ -39,7 +39,7 @@ def resource_for(definitions: list[AttributeDefinition]) -> resources.ModelResou
 
     body = {
         "Meta": Meta,
-        "name": fields.Field(attribute="user__name", column_name="Name"),
+        "name": fields.Field(attribute="name", column_name="Name"),
         "phone_number": fields.Field(attribute="user__phone_number", column_name="Phone Number"),
         **attributes,
     }

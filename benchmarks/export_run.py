@@ -39,15 +39,13 @@ def seed(organization: Organization, definitions: list[AttributeDefinition], siz
     for start in range(first_number, first_number + size, SEED_CHUNK):
         numbers = range(start, min(start + SEED_CHUNK, first_number + size))
         phones = [f"+919{n:09d}" for n in numbers]
-        bulk.insert_users(
-            ((phone, f"{rng.choice(FIRST)} {rng.choice(LAST)}", UNUSABLE_PASSWORD_PREFIX) for phone in phones),
-            joined=joined,
-        )
+        bulk.insert_users(((phone, UNUSABLE_PASSWORD_PREFIX) for phone in phones), joined=joined)
         ids = dict(User.objects.filter(phone_number__in=phones).values_list("phone_number", "pk"))
         bulk.insert_memberships(
             (
                 (
                     ids[phone],
+                    f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                     json.dumps(
                         {
                             employee_id: f"E-{n}",
@@ -72,7 +70,7 @@ def seed(organization: Organization, definitions: list[AttributeDefinition], siz
 def main(sizes: list[int]) -> None:
     call_command("migrate", verbosity=0)
     # A platform superuser asks for the exports: an admin of every organization, in none of them.
-    admin = User.objects.create_user("+919999999999", None, name="Bench Admin", is_superuser=True)
+    admin = User.objects.create_user("+919999999999", None, own_name="Bench Admin", is_superuser=True)
     results = {}
     first_number = 0
     for size in sizes:

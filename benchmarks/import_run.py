@@ -117,7 +117,7 @@ def main(sizes: list[int]) -> None:
         AttributeDefinition.objects.create(
             organization=organization, name=name, value_type=value_type, position=position
         )
-    admin = User.objects.create_user("+919999999999", None, name="Bench Admin")
+    admin = User.objects.create_user("+919999999999", None, own_name="Bench Admin")
     results = {}
     first_number = 0
     for size in sizes:

@@ -24,11 +24,11 @@ from users.models import User  # noqa: E402
 
 class UserResource(resources.ModelResource):
     phone_number = fields.Field(attribute="phone_number", column_name="Phone Number")
-    name = fields.Field(attribute="name", column_name="Name")
+    own_name = fields.Field(attribute="own_name", column_name="Name")
 
     class Meta:
         model = User
-        fields = ("phone_number", "name")
+        fields = ("phone_number", "own_name")
         import_id_fields = ("phone_number",)
         use_bulk = True
         batch_size = 2000

@@ -10,13 +10,18 @@ from django.shortcuts import get_object_or_404
 from groups.access import access_group
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
+from users import names
 
 from .models import Connector, ConnectorPublication
 
 
 def access_connector(viewer: Viewer, connector_id: int, action: Action) -> Connector:
     connector = get_object_or_404(
-        Connector.objects.select_related("created_by"), pk=connector_id, organization=viewer.organization
+        Connector.objects.select_related("created_by").annotate(
+            created_by_name=names.name_in("organization", "created_by")
+        ),
+        pk=connector_id,
+        organization=viewer.organization,
     )
     if not policy.can(viewer, action, connector):
         raise PermissionDenied("Only whoever registered this connector, or an organization admin, may change it.")

@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet
 from groups.models import Group
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
+from users import names
 
 from . import credentials
 from .models import Connector, ConnectorPublication
@@ -15,7 +16,8 @@ from .models import Connector, ConnectorPublication
 def connectors_visible_to(viewer: Viewer, *, mine_only: bool) -> QuerySet[Connector]:
     """The viewer's own Connectors, or every one of the organization."""
     queryset = Connector.objects.select_related("created_by").annotate(
-        group_count=Count("publications", filter=Q(publications__group__organization=viewer.organization))
+        created_by_name=names.name_in("organization", "created_by"),
+        group_count=Count("publications", filter=Q(publications__group__organization=viewer.organization)),
     )
     if mine_only:
         queryset = queryset.filter(created_by=viewer.user)
@@ -27,6 +29,7 @@ def publications_of(connector: Connector) -> QuerySet[ConnectorPublication]:
     return (
         ConnectorPublication.objects.filter(connector=connector, group__organization=connector.organization_id)
         .select_related("group", "published_by")
+        .annotate(published_by_name=names.name_in("group__organization", "published_by"))
         .order_by("group__name", "group__pk")
     )
 

@@ -6,6 +6,7 @@ from django.http import QueryDict
 from attributes.selectors import definitions_of, parse_context
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
+from users import names
 from users.filters import OrganizationUserFilter
 from users.models import Organization, OrganizationUser
 from users.templatetags.users_list import describe
@@ -62,4 +63,8 @@ def scope_words(organization: Organization, scope: str) -> str:
 
 
 def export_jobs_of(organization: Organization) -> QuerySet[ExportJob]:
-    return ExportJob.objects.filter(organization=organization).select_related("requested_by", "organization")
+    return (
+        ExportJob.objects.filter(organization=organization)
+        .select_related("requested_by", "organization")
+        .annotate(requested_by_name=names.name_in("organization", "requested_by"))
+    )

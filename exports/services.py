@@ -53,7 +53,7 @@ READ_ONLY_HEADER = ["Role", "Groups", "Source", "Date added"]
 DATE_ADDED_FORMAT = "%Y-%m-%d %H:%M"
 # What each row is read as: values, not model instances, which would cost more than writing the row.
 # The date added comes as the database's UTC text rather than a datetime (see _date_added).
-ROW_FIELDS = ("user_id", "user__name", "user__phone_number", "attribute_values", "role", "added_directly", "added_utc")
+ROW_FIELDS = ("user_id", "name", "user__phone_number", "attribute_values", "role", "added_directly", "added_utc")
 
 
 class NotAllowed(Exception):

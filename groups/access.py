@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
+from users import names
 
 from .models import Group, GroupMembership
 
@@ -31,6 +32,10 @@ def access_unmapped_group(viewer: Viewer, group_id: int) -> Group:
 
 def access_group_membership(viewer: Viewer, group_id: int, user_id: int, action: Action) -> GroupMembership:
     group = access_group(viewer, group_id, action)
-    membership = get_object_or_404(GroupMembership.objects.select_related("user"), group=group, user_id=user_id)
+    membership = get_object_or_404(
+        GroupMembership.objects.select_related("user").annotate(name=names.name_in("group__organization", "user")),
+        group=group,
+        user_id=user_id,
+    )
     membership.group = group
     return membership

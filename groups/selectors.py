@@ -7,6 +7,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
+from users import names
 from users.models import Organization, OrganizationUser, User
 
 from .models import Group, GroupMembership
@@ -59,8 +60,13 @@ def hierarchy_of(organization: Organization) -> list[HierarchyRow]:
 
 
 def members_of(group: Group) -> QuerySet[GroupMembership]:
-    """A group's members, admins first, then by name."""
-    return GroupMembership.objects.filter(group=group).select_related("user").order_by("role", "user__name", "pk")
+    """A group's members, admins first, then by the name the group's organization gives them."""
+    return (
+        GroupMembership.objects.filter(group=group)
+        .select_related("user")
+        .annotate(name=names.name_in("group__organization", "user"))
+        .order_by("role", "name", "pk")
+    )
 
 
 def subgroups_of(group: Group) -> QuerySet[Group]:

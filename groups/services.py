@@ -14,9 +14,9 @@ from django.db import transaction
 
 from audit import services as audit
 from audit.models import AuditEvent
-from users import phones
+from users import names, phones
 from users.models import Organization, OrganizationUser, User, UserListPreference
-from users.services import NewUser, RejectedEntry, get_or_create_users
+from users.services import RejectedEntry, get_or_create_users
 
 from . import selectors
 from .models import Group, GroupMembership
@@ -46,6 +46,13 @@ class RemovedMember:
     user: User
     group: Group
     left_organization: bool
+
+
+def _known_as(membership: GroupMembership) -> str:
+    """How the group's organization names a member, for messages."""
+    organization_id = membership.group.organization_id
+    name = names.names_in(organization_id, [membership.user_id]).get(membership.user_id, "") if organization_id else ""
+    return name or membership.user.phone_display
 
 
 def sync_organization_users(
@@ -96,7 +103,7 @@ def add_members(*, group: Group, phone_numbers: list[str], added_by: User) -> Ad
 
     with transaction.atomic():
         group = _lock(group)
-        users = get_or_create_users({e164: NewUser(phone_number=e164) for e164 in accepted})
+        users = get_or_create_users(accepted)
         already_in = set(
             GroupMembership.objects.filter(group=group, user__in=users.values()).values_list(
                 "user__phone_number", flat=True
@@ -125,9 +132,11 @@ def remove_member(*, membership: GroupMembership, removed_by: User) -> RemovedMe
         membership = _current(membership, group)
         if membership.role == GroupMembership.Role.ADMIN and not selectors.other_admins(membership).exists():
             raise GroupRuleBroken(
-                f"{membership.user} is the only admin of {group}, and a group keeps at least one admin. "
+                f"{_known_as(membership)} is the only admin of {group}, and a group keeps at least one admin. "
                 "Make someone else an admin first."
             )
+        # Read before the change: a member who leaves the organization takes their name there along.
+        name_here = names.names_in(group.organization_id, [membership.user_id]).get(membership.user_id, "")
         membership.delete()
         left = False
         if group.organization_id:
@@ -140,6 +149,7 @@ def remove_member(*, membership: GroupMembership, removed_by: User) -> RemovedMe
                 verb=AuditEvent.Verb.GROUP_MEMBER_REMOVED,
                 actor=removed_by,
                 target=membership.user,
+                target_name=name_here,
                 group=group,
                 details={"role": membership.role, "left_organization": left},
             )
@@ -158,7 +168,7 @@ def set_member_role(*, membership: GroupMembership, role: str, changed_by: User)
             and not selectors.other_admins(membership).exists()
         ):
             raise GroupRuleBroken(
-                f"{membership.user} is the only admin of {group}, and a group keeps at least one admin. "
+                f"{_known_as(membership)} is the only admin of {group}, and a group keeps at least one admin. "
                 "Make someone else an admin first."
             )
         if membership.role != role:
@@ -193,7 +203,7 @@ def create_group(
         if parent is not None and parent.organization_id != organization.pk:
             raise GroupRuleBroken(f"{parent} is not a group of {organization}.")
         group = Group.objects.create(name=name, parent=parent, organization=organization)
-        admin = get_or_create_users({e164: NewUser(phone_number=e164)})[e164]
+        admin = get_or_create_users([e164])[e164]
         GroupMembership.objects.create(group=group, user=admin, role=GroupMembership.Role.ADMIN)
         change = sync_organization_users(organization=organization, user_ids=[admin.pk], changed_by=created_by)
         audit.record(
@@ -201,7 +211,7 @@ def create_group(
             verb=AuditEvent.Verb.GROUP_CREATED,
             actor=created_by,
             group=group,
-            details={"parent": parent.name if parent else None, "admin": audit.person_label(admin)},
+            details={"parent": parent.name if parent else None, "admin": audit.person_label(organization, admin)},
         )
         # The first admin joins like any member, so that the group's membership history is whole.
         _record_members_added(group, [admin], GroupMembership.Role.ADMIN, created_by, change)
@@ -281,7 +291,11 @@ def _record_members_added(
         actor=added_by,
         target=people[0] if len(people) == 1 else None,
         group=group,
-        details={**audit.people_details(people), "role": role, "joined_organization": change.joined},
+        details={
+            **audit.people_details(group.organization_id, people),
+            "role": role,
+            "joined_organization": change.joined,
+        },
     )
 
 

@@ -66,7 +66,7 @@ def unmap_group(request: HttpRequest, viewer: Viewer, group_id: int):
         return redirect_after_change(request, viewer.organization)
     leaving = selectors.leaving_on_unmap(group)
     leaving_count = leaving.count()
-    leaving_names = [str(org_user.user) for org_user in leaving.order_by("user__name", "pk")[:NAMES_SHOWN]]
+    leaving_names = [org_user.label for org_user in leaving.select_related("user").order_by("name", "pk")[:NAMES_SHOWN]]
     context = {
         "viewer": viewer,
         "group": group,

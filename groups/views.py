@@ -98,7 +98,7 @@ def remove_member(request: HttpRequest, viewer: Viewer, group_id: int, user_id: 
         except services.GroupRuleBroken as error:
             messages.error(request, str(error))
             return redirect("groups:detail", org_slug=viewer.organization.slug, group_id=group.pk)
-        message = f"Removed {removed.user} from {group}."
+        message = f"Removed {membership.name or removed.user} from {group}."
         if removed.left_organization:
             message += f" They are no longer in {viewer.organization}."
         messages.success(request, message)
@@ -119,6 +119,7 @@ def remove_member(request: HttpRequest, viewer: Viewer, group_id: int, user_id: 
 def change_role(request: HttpRequest, viewer: Viewer, group_id: int, user_id: int):
     membership = access_group_membership(viewer, group_id, user_id, Action.MANAGE_GROUP_MEMBERS)
     group = membership.group
+    who = membership.name or membership.user
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose Admin or Member.")
@@ -131,9 +132,9 @@ def change_role(request: HttpRequest, viewer: Viewer, group_id: int, user_id: in
             messages.error(request, str(error))
         else:
             if membership.role == GroupMembership.Role.ADMIN:
-                messages.success(request, f"{membership.user} is now an admin of {group}.")
+                messages.success(request, f"{who} is now an admin of {group}.")
             else:
-                messages.success(request, f"{membership.user} is no longer an admin of {group}.")
+                messages.success(request, f"{who} is no longer an admin of {group}.")
     return redirect_after_change(request, viewer.organization, group)
 
 

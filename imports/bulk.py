@@ -114,15 +114,14 @@ def _one_of(column: str, values: Sequence, *, of_type: str) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
-def users_by_phone(phone_numbers: Sequence[str]) -> dict[str, tuple[int, str]]:
-    """(id, name) of the users with these numbers, by number."""
+def users_by_phone(phone_numbers: Sequence[str]) -> dict[str, int]:
+    """The ids of the users with these numbers, by number."""
     if not phone_numbers:
         return {}
     condition, params = _one_of("phone_number", phone_numbers, of_type="text")
     with connection.cursor() as cursor, _by_index(cursor):
-        cursor.execute(f"SELECT phone_number, id, name FROM {_table(User)} WHERE {condition}", params)
-        rows = cursor.fetchall()
-    return {phone: (user_id, name) for phone, user_id, name in rows}
+        cursor.execute(f"SELECT phone_number, id FROM {_table(User)} WHERE {condition}", params)
+        return dict(cursor.fetchall())
 
 
 @dataclass(slots=True)
@@ -130,6 +129,7 @@ class Membership:
     """What an import reads and writes of a person's membership, without a model instance's cost."""
 
     id: int
+    name: str
     attribute_values: dict
     added_directly: bool
     last_import_job_id: int | None
@@ -150,32 +150,32 @@ def memberships_of(organization_id: int, user_ids: Sequence[int]) -> dict[int, M
     json_field = OrganizationUser._meta.get_field("attribute_values")
     with connection.cursor() as cursor, _by_index(cursor):
         cursor.execute(
-            "SELECT user_id, id, attribute_values, added_directly, last_import_job_id, last_import_row "
+            "SELECT user_id, id, name, attribute_values, added_directly, last_import_job_id, last_import_row "
             f"FROM {_table(OrganizationUser)} WHERE organization_id = %s AND {condition}{locking}",
             [organization_id, *params],
         )
         rows = cursor.fetchall()
     return {
-        user_id: Membership(pk, json_field.from_db_value(values, None, connection), bool(direct), job, row)
-        for user_id, pk, values, direct, job, row in rows
+        user_id: Membership(pk, name, json_field.from_db_value(values, None, connection), bool(direct), job, row)
+        for user_id, pk, name, values, direct, job, row in rows
     }
 
 
-def insert_users(people: Iterable[tuple[str, str, str]], *, joined: datetime) -> dict[str, int]:
-    """Create users from (phone number, name, password); numbers that exist already are skipped.
+def insert_users(people: Iterable[tuple[str, str]], *, joined: datetime) -> dict[str, int]:
+    """Create users from (phone number, password); numbers that exist already are skipped.
 
     Returns the new users' ids by phone number.
     """
     date_joined = _prep(User, "date_joined", joined)
-    columns = "phone_number, name, password, is_active, is_staff, is_superuser, date_joined"
+    columns = "phone_number, own_name, password, is_active, is_staff, is_superuser, date_joined"
     conflict = "ON CONFLICT (phone_number) DO NOTHING RETURNING phone_number, id"
     if _copies():
         return dict(
             _staged(
-                "phone_number text, name text, password text",
+                "phone_number text, password text",
                 people,
                 f"INSERT INTO {_table(User)} ({columns}) "
-                f"SELECT phone_number, name, password, true, false, false, %s FROM staged {conflict}",
+                f"SELECT phone_number, '', password, true, false, false, %s FROM staged {conflict}",
                 [date_joined],
             )
         )
@@ -183,42 +183,38 @@ def insert_users(people: Iterable[tuple[str, str, str]], *, joined: datetime) ->
         _insert(
             f"INSERT INTO {_table(User)} ({columns})",
             conflict,
-            ((phone, name, password, True, False, False, date_joined) for phone, name, password in people),
+            ((phone, "", password, True, False, False, date_joined) for phone, password in people),
         )
     )
 
 
-def rename_users(names: Iterable[tuple[int, str]]) -> None:
-    if _copies():
-        _staged(
-            "id bigint, name text", names, f"UPDATE {_table(User)} u SET name = s.name FROM staged s WHERE u.id = s.id"
-        )
-        return
-    with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {_table(User)} SET name = %s WHERE id = %s", [(n, pk) for pk, n in names])
-
-
 def insert_memberships(
-    memberships: Iterable[tuple[int, str, int]], *, organization_id: int, added_by_id, added_at: datetime, job_id: int
+    memberships: Iterable[tuple[int, str, str, int]],
+    *,
+    organization_id: int,
+    added_by_id,
+    added_at: datetime,
+    job_id: int,
 ) -> int:
-    """Add (user id, attribute values as JSON, row number) to the organization as members added directly.
+    """Add (user id, name, attribute values as JSON, row number) to the organization as members added directly.
 
     Returns how many were added: people who are members already are left as they are.
     """
     when = _prep(OrganizationUser, "added_at", added_at)
     member = OrganizationUser.Role.MEMBER.value
     columns = (
-        "organization_id, user_id, role, added_directly, added_by_id, added_at, attribute_values, "
+        "organization_id, user_id, role, name, added_directly, added_by_id, added_at, attribute_values, "
         "last_import_job_id, last_import_row"
     )
     conflict = "ON CONFLICT (organization_id, user_id) DO NOTHING RETURNING user_id"
     if _copies():
         return len(
             _staged(
-                "user_id bigint, attribute_values jsonb, last_import_row integer",
+                "user_id bigint, name text, attribute_values jsonb, last_import_row integer",
                 memberships,
                 f"INSERT INTO {_table(OrganizationUser)} ({columns}) "
-                f"SELECT %s, user_id, %s, true, %s, %s, attribute_values, %s, last_import_row FROM staged {conflict}",
+                f"SELECT %s, user_id, %s, name, true, %s, %s, attribute_values, %s, last_import_row "
+                f"FROM staged {conflict}",
                 [organization_id, member, added_by_id, when, job_id],
             )
         )
@@ -227,8 +223,8 @@ def insert_memberships(
             f"INSERT INTO {_table(OrganizationUser)} ({columns})",
             conflict,
             (
-                (organization_id, user_id, member, True, added_by_id, when, values_json, job_id, row)
-                for user_id, values_json, row in memberships
+                (organization_id, user_id, member, name, True, added_by_id, when, values_json, job_id, row)
+                for user_id, name, values_json, row in memberships
             ),
         )
     )
@@ -237,23 +233,31 @@ def insert_memberships(
 def update_memberships(memberships: Iterable[Membership]) -> None:
     if _copies():
         _staged(
-            "id bigint, attribute_values jsonb, added_directly boolean, last_import_job_id bigint, "
+            "id bigint, name text, attribute_values jsonb, added_directly boolean, last_import_job_id bigint, "
             "last_import_row integer",
             (
-                (m.id, json.dumps(m.attribute_values), m.added_directly, m.last_import_job_id, m.last_import_row)
+                (
+                    m.id,
+                    m.name,
+                    json.dumps(m.attribute_values),
+                    m.added_directly,
+                    m.last_import_job_id,
+                    m.last_import_row,
+                )
                 for m in memberships
             ),
-            f"UPDATE {_table(OrganizationUser)} m SET attribute_values = s.attribute_values, "
+            f"UPDATE {_table(OrganizationUser)} m SET name = s.name, attribute_values = s.attribute_values, "
             "added_directly = s.added_directly, last_import_job_id = s.last_import_job_id, "
             "last_import_row = s.last_import_row FROM staged s WHERE m.id = s.id",
         )
         return
     sql = (
-        f"UPDATE {_table(OrganizationUser)} SET attribute_values = %s, added_directly = %s, "
+        f"UPDATE {_table(OrganizationUser)} SET name = %s, attribute_values = %s, added_directly = %s, "
         "last_import_job_id = %s, last_import_row = %s WHERE id = %s"
     )
     rows = [
         (
+            m.name,
             _prep(OrganizationUser, "attribute_values", m.attribute_values),
             m.added_directly,
             m.last_import_job_id,
@@ -272,7 +276,7 @@ class Joiner:
 
     user_id: int | None
     phone_number: str
-    name: str
+    name: str  # the organization's name for them
     values_json: str  # attribute values, as JSON
     row: int
 
@@ -303,13 +307,14 @@ def add_members(
                 copy.write_row((j.user_id, j.phone_number, j.name, j.values_json, j.row))
         cursor.execute(
             f"WITH created AS (INSERT INTO {_table(User)} "
-            "(phone_number, name, password, is_active, is_staff, is_superuser, date_joined) "
+            "(phone_number, own_name, password, is_active, is_staff, is_superuser, date_joined) "
             # What set_unusable_password() stores: the prefix, and a random part that keeps them apart.
-            "SELECT phone_number, name, %s || replace(gen_random_uuid()::text, '-', ''), true, false, false, %s "
+            "SELECT phone_number, '', %s || replace(gen_random_uuid()::text, '-', ''), true, false, false, %s "
             "FROM joining WHERE user_id IS NULL ON CONFLICT (phone_number) DO NOTHING RETURNING id, phone_number) "
-            f"INSERT INTO {_table(OrganizationUser)} (organization_id, user_id, role, added_directly, added_by_id, "
-            "added_at, attribute_values, last_import_job_id, last_import_row) "
-            "SELECT %s, COALESCE(j.user_id, c.id), %s, true, %s, %s, j.attribute_values, %s, j.last_import_row "
+            f"INSERT INTO {_table(OrganizationUser)} (organization_id, user_id, role, name, added_directly, "
+            "added_by_id, added_at, attribute_values, last_import_job_id, last_import_row) "
+            "SELECT %s, COALESCE(j.user_id, c.id), %s, j.name, true, %s, %s, j.attribute_values, %s, "
+            "j.last_import_row "
             "FROM joining j LEFT JOIN created c ON c.phone_number = j.phone_number "
             "WHERE COALESCE(j.user_id, c.id) IS NOT NULL ON CONFLICT (organization_id, user_id) DO NOTHING",
             [
@@ -351,15 +356,15 @@ def _add_members_step_by_step(
     randomness = token_hex(8 * len(newcomers))
     ids = insert_users(
         (
-            (j.phone_number, j.name, UNUSABLE_PASSWORD_PREFIX + randomness[16 * i : 16 * (i + 1)])
+            (j.phone_number, UNUSABLE_PASSWORD_PREFIX + randomness[16 * i : 16 * (i + 1)])
             for i, j in enumerate(newcomers)
         ),
         joined=added_at,
     )
     if meanwhile := [j.phone_number for j in newcomers if j.phone_number not in ids]:
-        ids.update((phone, user_id) for phone, (user_id, _) in users_by_phone(meanwhile).items())
+        ids.update(users_by_phone(meanwhile))
     return insert_memberships(
-        ((j.user_id or ids[j.phone_number], j.values_json, j.row) for j in joiners),
+        ((j.user_id or ids[j.phone_number], j.name, j.values_json, j.row) for j in joiners),
         organization_id=organization_id,
         added_by_id=added_by_id,
         added_at=added_at,

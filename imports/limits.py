@@ -19,7 +19,7 @@ SHOWN_COLUMNS, SHOWN_CHARACTERS = 50, 100
 class RowLimits:
     max_columns: int = 500  # IMPORT_MAX_COLUMNS
     max_characters: int = 10_000  # IMPORT_MAX_CELL_CHARACTERS
-    name_max_length: int = 200  # User.name's max_length
+    name_max_length: int = 200  # OrganizationUser.name's max_length
 
 
 def row_problem(cells: list[str], *, name_index: int, limits: RowLimits) -> tuple[str, str] | None:

@@ -23,7 +23,7 @@ from audit import services as audit
 from audit.models import AuditEvent
 from kaizala_portal import jobs
 from kaizala_portal.jobs import LostClaim
-from users.models import Organization, User
+from users.models import Organization, OrganizationUser, User
 
 from . import bulk, preparing
 from .limits import RowLimits
@@ -146,7 +146,7 @@ def row_parser(organization: Organization, header: list[str]) -> RowParser:
         limits=RowLimits(
             max_columns=settings.IMPORT_MAX_COLUMNS,
             max_characters=settings.IMPORT_MAX_CELL_CHARACTERS,
-            name_max_length=User._meta.get_field("name").max_length,
+            name_max_length=OrganizationUser._meta.get_field("name").max_length,
         ),
     )
 
@@ -263,11 +263,11 @@ def _import_batch(job: ImportJob, run_id: str, parser: RowParser, prepared: Prep
 def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], outcome: BatchOutcome) -> None:
     """Create or update the batch's people by phone number, as members added directly."""
     known = bulk.users_by_phone(list(parsed))
-    memberships = bulk.memberships_of(job.organization_id, [user_id for user_id, _ in known.values()])
+    memberships = bulk.memberships_of(job.organization_id, list(known.values()))
 
-    joiners, renamed, seen_memberships = [], [], []
+    joiners, seen_memberships = [], []
     for e164, row in parsed.items():
-        user_id, name = known.get(e164, (None, ""))
+        user_id = known.get(e164)
         membership = memberships.get(user_id)
         if membership is None:
             if row.joining_error:
@@ -278,10 +278,9 @@ def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], out
         if membership.last_import_job_id == job.pk:
             outcome.errors.append(duplicate_error(row, membership.last_import_row))
             continue
-        changed = False
-        if row.name and row.name != name:
-            renamed.append((user_id, row.name))
-            changed = True
+        # The organization's own name for them: other organizations' names are not touched.
+        changed = bool(row.name) and row.name != membership.name
+        membership.name = row.name or membership.name
         merged = {**membership.attribute_values, **row.values}
         made_direct = not membership.added_directly and not parser.keeps_sources
         if merged != membership.attribute_values or made_direct:
@@ -295,7 +294,6 @@ def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], out
         else:
             outcome.unchanged += 1
 
-    bulk.rename_users(renamed)
     bulk.update_memberships(seen_memberships)
     outcome.created += bulk.add_members(
         joiners,

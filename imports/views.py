@@ -8,6 +8,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kaizala_portal.policy import Action, Viewer
+from users import names
 from users.access import organization_view
 
 from . import services
@@ -66,7 +67,11 @@ def _upload(request: HttpRequest, viewer: Viewer, size_limit: SizeLimitedUpload)
 
 @organization_view(Action.IMPORT_USERS)
 def history(request: HttpRequest, viewer: Viewer):
-    jobs = ImportJob.objects.filter(organization=viewer.organization).select_related("uploaded_by", "organization")
+    jobs = (
+        ImportJob.objects.filter(organization=viewer.organization)
+        .select_related("uploaded_by", "organization")
+        .annotate(uploaded_by_name=names.name_in("organization", "uploaded_by"))
+    )
     page = Paginator(jobs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"viewer": viewer, "page": page, "any_processing": any(job.is_processing for job in page)}
     template = "imports/_history_table.html" if request.htmx else "imports/history.html"

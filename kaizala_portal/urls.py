@@ -6,6 +6,7 @@ from users import views as user_views
 from users.forms import PhoneAuthenticationForm
 
 account_urls = [
+    path("", user_views.account, name="account"),
     path(
         "login/",
         auth_views.LoginView.as_view(authentication_form=PhoneAuthenticationForm, redirect_authenticated_user=True),

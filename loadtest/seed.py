@@ -80,10 +80,14 @@ def _create(*, size: int, admins: int, rng: random.Random) -> Organization:
         ]
         admin_users = []
         for index in range(1, admins + 1):
-            admin = User.objects.create_user(admin_phone_number(index), ADMIN_PASSWORD, name=f"Load Admin {index}")
+            admin = User.objects.create_user(admin_phone_number(index), ADMIN_PASSWORD)
             admin_users.append(admin)
             OrganizationUser.objects.create(
-                organization=organization, user=admin, role=OrganizationUser.Role.ORG_ADMIN, added_directly=True
+                organization=organization,
+                user=admin,
+                name=f"Load Admin {index}",
+                role=OrganizationUser.Role.ORG_ADMIN,
+                added_directly=True,
             )
         groups = _create_groups(organization)
         now = datetime.now(UTC)
@@ -95,6 +99,7 @@ def _create(*, size: int, admins: int, rng: random.Random) -> Organization:
                     OrganizationUser(
                         organization=organization,
                         user=user,
+                        name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                         added_by=rng.choice(admin_users),
                         added_at=user.date_joined,
                         attribute_values=_attribute_values(n, definitions, rng),
@@ -109,7 +114,6 @@ def _create(*, size: int, admins: int, rng: random.Random) -> Organization:
 def _person(n: int, rng: random.Random, now: datetime) -> User:
     user = User(
         phone_number=member_phone_number(n),
-        name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
         date_joined=now - timedelta(seconds=rng.randrange(3 * 365 * 24 * 3600)),
     )
     # A fixed unusable password: set_unusable_password's random one costs time for nothing here.

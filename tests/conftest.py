@@ -49,8 +49,11 @@ def other_organization(db):
     return OrganizationFactory(name="Fabrikam", slug="fabrikam")
 
 
-def _org_user(organization, *, role=OrganizationUser.Role.MEMBER, **user_fields):
-    return OrganizationUserFactory(organization=organization, role=role, user=UserFactory(**user_fields)).user
+def _org_user(organization, *, name, role=OrganizationUser.Role.MEMBER, **user_fields):
+    """A person of ``organization``, which knows them as ``name`` (no other organization does)."""
+    return OrganizationUserFactory(
+        organization=organization, role=role, name=name, user=UserFactory(**user_fields)
+    ).user
 
 
 @pytest.fixture
@@ -95,7 +98,7 @@ def other_org_member(other_organization):
 
 @pytest.fixture
 def superuser(db):
-    return UserFactory(is_superuser=True, is_staff=True, name="Sam Superuser")
+    return UserFactory(is_superuser=True, is_staff=True, own_name="Sam Superuser")
 
 
 @pytest.fixture

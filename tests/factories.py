@@ -25,7 +25,6 @@ class UserFactory(DjangoModelFactory):
 
     # Valid Indian mobile numbers: +91 98 followed by eight digits.
     phone_number = factory.Sequence(lambda n: f"+9198{n:08d}")
-    name = factory.Faker("name")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
@@ -40,6 +39,8 @@ class OrganizationUserFactory(DjangoModelFactory):
 
     organization = factory.SubFactory(OrganizationFactory)
     user = factory.SubFactory(UserFactory)
+    # The organization's own name for the person.
+    name = factory.Faker("name")
     role = OrganizationUser.Role.MEMBER
 
 

@@ -25,7 +25,7 @@ from .factories import GroupFactory, GroupMembershipFactory
 
 # Pages outside any organization, and who may open them.
 PUBLIC = {"login"}
-ANY_SIGNED_IN = {"home", "organization_picker", "logout", "password_change", "password_change_done"}
+ANY_SIGNED_IN = {"home", "organization_picker", "account", "logout", "password_change", "password_change_done"}
 PEOPLE = ["anonymous", "member", "group_admin", "org_admin", "other_org_admin"]
 
 

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
 
+from . import names
 from .models import Organization, OrganizationUser
 
 
@@ -47,5 +48,9 @@ def organization_view(action: Action):
 
 def access_org_user(viewer: Viewer, user_id: int, action: Action) -> OrganizationUser:
     """The organization user ``user_id`` if ``viewer`` may do ``action`` to them, else 404."""
-    queryset = OrganizationUser.objects.select_related("user", "added_by").filter(user_id=user_id)
+    queryset = (
+        OrganizationUser.objects.select_related("user", "added_by")
+        .filter(user_id=user_id)
+        .annotate(added_by_name=names.name_in("organization", "added_by"))
+    )
     return get_object_or_404(policy.scope(viewer, action, queryset))

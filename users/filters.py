@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import CharField, F, Q
 from django.db.models.fields.json import KT
@@ -12,14 +13,15 @@ from attributes.models import AttributeDefinition
 from attributes.types import ParseContext
 
 from . import phones
-from .models import OrganizationUser
+from .models import OrganizationUser, User
+from .selectors import ADDED_BY_HERE
 
 BUILT_IN_SORTS = [
-    ("user__name", "name"),
+    ("name", "name"),
     ("user__phone_number", "phone"),
     ("added_at", "added_at"),
     ("role", "role"),
-    ("added_by__name", "added_by"),
+    (f"{ADDED_BY_HERE}__name", "added_by"),
     ("user__last_login", "last_login"),
 ]
 
@@ -46,11 +48,14 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 
 
 def _may_be_null(model, path: str) -> bool:
-    """Whether the field at ``path`` (``user__name``, ``attribute_values__a3``) can be null in a row."""
+    """Whether the field at ``path`` (``user__last_login``, ``attribute_values__a3``) can be null in a row."""
     for part in path.split("__"):
         if model is None:
             return True  # a key inside a JSON value
-        field = model._meta.get_field(part)
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return True  # a relation joined only where it matches (ADDED_BY_HERE)
         if field.null:
             return True
         model = field.related_model if field.is_relation else None
@@ -141,7 +146,7 @@ class OrganizationUserFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         # An unknown sort key fails validation and skips the ordering filter: keep a stable default.
-        return super().filter_queryset(queryset.order_by("user__name", "pk"))
+        return super().filter_queryset(queryset.order_by("name", "pk"))
 
     def attribute_filter_rows(self) -> list[tuple[AttributeDefinition, list[tuple[str, forms.BoundField]]]]:
         """Per attribute, its conditions and their form fields, for the filter panel."""
@@ -163,7 +168,13 @@ class OrganizationUserFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        condition = Q(user__name__icontains=value)
+        # Names live on memberships, numbers on people: one OR across both tables could use
+        # neither table's trigram index, so each side is looked up on its own and the ids united.
+        within = queryset.order_by().values("pk")
+        matches = within.filter(name__icontains=value)
+        numbers = Q()
         for fragment in phones.search_fragments(value):
-            condition |= Q(user__phone_number__icontains=fragment)  # the trigram index's expression
-        return queryset.filter(condition)
+            numbers |= Q(phone_number__icontains=fragment)  # the trigram index's expression
+        if numbers:
+            matches = matches.union(within.filter(user__in=User.objects.filter(numbers).values("pk")))
+        return queryset.filter(pk__in=matches)

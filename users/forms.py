@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from . import phones
 from .columns import Column, max_extra_columns
-from .models import Organization
+from .models import Organization, User
 from .services import split_phone_list
 
 
@@ -19,6 +19,16 @@ class PhoneAuthenticationForm(AuthenticationForm):
         "invalid_login": "That phone number and password do not match an account. Both are case-sensitive.",
         "inactive": "This account is inactive.",
     }
+
+
+class OwnNameForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["own_name"]
+        help_texts = {
+            "own_name": "Shown only to you, here and beside your account. Each organization names you "
+            "in its own pages as it chooses; this name is not shown to them."
+        }
 
 
 class AddUserForm(forms.Form):

@@ -1,3 +1,6 @@
+import hashlib
+import json
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -55,7 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Unique through Meta.constraints rather than unique=True, which on PostgreSQL also builds a
     # second index for LIKE 'prefix%' lookups that nothing makes, and every new user writes to.
     phone_number = models.CharField(max_length=16)
-    name = models.CharField(max_length=200, blank=True)
+    # The name the person gave themselves on their account page. Organizations know people by
+    # names of their own (OrganizationUser.name); this one is shown to nobody but its owner.
+    own_name = models.CharField("your name", max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May use the Django admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
@@ -63,24 +68,24 @@ class User(AbstractBaseUser, PermissionsMixin):
     objects = UserManager()
 
     USERNAME_FIELD = "phone_number"
-    REQUIRED_FIELDS = ["name"]
+    REQUIRED_FIELDS = []
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["phone_number"], name="users_user_phone_number_key")]
-        indexes = [models.Index(fields=["name"])]
 
     def __str__(self):
-        return self.name or self.phone_display
+        # Only the number: whatever name a page shows must come from the viewing organization.
+        return self.phone_display
 
     @property
     def phone_display(self) -> str:
         return phones.display(self.phone_number)
 
     def get_full_name(self):
-        return self.name
+        return self.own_name
 
     def get_short_name(self):
-        return self.name
+        return self.own_name
 
 
 class OrganizationUser(models.Model):
@@ -94,6 +99,8 @@ class OrganizationUser(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships", db_index=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    # The name this organization knows the person by: its own, never seen by another organization.
+    name = models.CharField(max_length=200, blank=True, default="")
     added_directly = models.BooleanField(
         default=True, help_text="Added one by one or by upload, rather than through a mapped group."
     )
@@ -113,10 +120,27 @@ class OrganizationUser(models.Model):
         indexes = [
             models.Index(fields=["organization", "added_at"]),
             models.Index(fields=["organization", "role"]),
+            models.Index(fields=["organization", "name"], name="users_orguser_name_idx"),
         ]
 
     def __str__(self):
-        return f"{self.user} in {self.organization}"
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """How this organization's pages name the person: its name for them, else their number."""
+        return self.name or self.user.phone_display
+
+    @property
+    def version(self) -> str:
+        """A fingerprint of what the edit form shows (name and attribute values).
+
+        The form carries it; a save is refused when the row no longer has it, so that an
+        import or another admin's edit made meanwhile is never silently overwritten. Every
+        writer changes what it fingerprints, so none of them has to remember to bump a counter.
+        """
+        payload = json.dumps([self.name, self.attribute_values], sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
     @property
     def is_org_admin(self) -> bool:

@@ -1,7 +1,7 @@
 from collections.abc import Iterable
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
 
 from groups.models import GroupMembership
 from kaizala_portal import policy
@@ -12,6 +12,9 @@ from .models import Organization, OrganizationUser, User, UserListPreference
 
 DEFAULT_COLUMNS = ["added_at", "source"]
 
+# The membership, in the same organization, of whoever added a person: where their name here is.
+ADDED_BY_HERE = "added_by_here"
+
 
 def org_group_memberships(organization: Organization) -> QuerySet[GroupMembership]:
     return GroupMembership.objects.filter(group__organization=organization).select_related("group")
@@ -19,7 +22,13 @@ def org_group_memberships(organization: Organization) -> QuerySet[GroupMembershi
 
 def org_users_visible_to(viewer: Viewer, *, columns: list[Column] = ()) -> QuerySet[OrganizationUser]:
     """The Users list of ``viewer``'s organization, as far as their role reaches."""
-    queryset = OrganizationUser.objects.select_related("user", "added_by")
+    queryset = OrganizationUser.objects.select_related("user", "added_by").alias(
+        **{
+            ADDED_BY_HERE: FilteredRelation(
+                "added_by__memberships", condition=Q(added_by__memberships__organization=F("organization"))
+            )
+        }
+    )
     if COLUMNS_NEEDING_GROUPS.intersection(column.key for column in columns):
         queryset = queryset.prefetch_related(
             Prefetch(
@@ -41,7 +50,7 @@ def users_page(queryset: QuerySet[OrganizationUser], *, number, per_page: int) -
     """
     page = Paginator(queryset.values_list("pk", flat=True), per_page).get_page(number)
     ids = list(page.object_list)
-    rows = queryset.order_by().filter(pk__in=ids).in_bulk()
+    rows = queryset.order_by().filter(pk__in=ids).annotate(added_by_name=F(f"{ADDED_BY_HERE}__name")).in_bulk()
     # Someone deleted between the two queries is simply not on this page.
     page.object_list = [rows[pk] for pk in ids if pk in rows]
     return page

@@ -1,6 +1,7 @@
 """Every write to organizations' users goes through these functions."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,7 @@ class AddUsersResult:
 @dataclass(frozen=True)
 class RemovalSummary:
     user: User
+    label: str  # the organization's name for them, or their number
     group_names: list[str]
 
 
@@ -104,6 +106,7 @@ def add_users(*, organization: Organization, new_users: list[NewUser], added_by:
             elif membership:
                 # Here only through a group so far: now added directly too, so they stay if the group goes.
                 membership.added_directly, membership.added_by = True, added_by
+                membership.name = new_user.name or membership.name
                 membership.attribute_values = {**membership.attribute_values, **new_user.attribute_values}
                 through_groups.append(membership)
             else:
@@ -111,11 +114,12 @@ def add_users(*, organization: Organization, new_users: list[NewUser], added_by:
                     OrganizationUser(
                         organization=organization,
                         user=users[e164],
+                        name=new_user.name,
                         added_by=added_by,
                         attribute_values=dict(new_user.attribute_values),
                     )
                 )
-        OrganizationUser.objects.bulk_update(through_groups, ["added_directly", "added_by", "attribute_values"])
+        OrganizationUser.objects.bulk_update(through_groups, ["added_directly", "added_by", "name", "attribute_values"])
         result.added = through_groups + OrganizationUser.objects.bulk_create(memberships)
         if result.added:
             people = [membership.user for membership in result.added]
@@ -124,27 +128,23 @@ def add_users(*, organization: Organization, new_users: list[NewUser], added_by:
                 verb=AuditEvent.Verb.USER_ADDED,
                 actor=added_by,
                 target=people[0] if len(people) == 1 else None,
-                details={**audit.people_details(people), "already_through_groups": len(through_groups)},
+                details={**audit.people_details(organization, people), "already_through_groups": len(through_groups)},
             )
     return result
 
 
-def get_or_create_users(new_users: dict[str, NewUser]) -> dict[str, User]:
-    """Users by E.164 number: existing people keep their account, the others get one."""
-    existing = {user.phone_number: user for user in User.objects.filter(phone_number__in=new_users)}
-    named = []
-    for e164, user in existing.items():
-        # A person's name is theirs, not an organization's: fill it in, never overwrite it.
-        if not user.name and new_users[e164].name:
-            user.name = new_users[e164].name
-            named.append(user)
-    User.objects.bulk_update(named, ["name"])
+def get_or_create_users(phone_numbers: Iterable[str]) -> dict[str, User]:
+    """Users by E.164 number: existing people keep their account, the others get one.
+
+    Only the account: what an organization calls the person lives on its membership.
+    """
+    phone_numbers = set(phone_numbers)
+    existing = {user.phone_number: user for user in User.objects.filter(phone_number__in=phone_numbers)}
     created = []
-    for e164, new_user in new_users.items():
-        if e164 not in existing:
-            user = User(phone_number=e164, name=new_user.name)
-            user.set_unusable_password()
-            created.append(user)
+    for e164 in phone_numbers - existing.keys():
+        user = User(phone_number=e164)
+        user.set_unusable_password()
+        created.append(user)
     # ignore_conflicts: a number added at the same moment by another request is fine.
     User.objects.bulk_create(created, ignore_conflicts=True)
     if created:
@@ -161,7 +161,7 @@ def removal_summary(*, org_user: OrganizationUser) -> RemovalSummary:
         .order_by("group__name")
         .values_list("group__name", flat=True)
     )
-    return RemovalSummary(user=org_user.user, group_names=group_names)
+    return RemovalSummary(user=org_user.user, label=org_user.label, group_names=group_names)
 
 
 def delete_org_user(*, org_user: OrganizationUser, deleted_by: User) -> RemovalSummary:
@@ -181,12 +181,12 @@ def delete_org_user(*, org_user: OrganizationUser, deleted_by: User) -> RemovalS
             .exclude(pk=membership.pk)
             .exists()
         ):
-            raise CannotRemoveUser(f"{membership.user} is the last organization admin of {organization}.")
+            raise CannotRemoveUser(f"{membership.label} is the last organization admin of {organization}.")
         sole_admin_of = groups_only_admined_by(user=membership.user, organization=organization)
         if sole_admin_of:
             names = ", ".join(group.name for group in sole_admin_of)
             raise CannotRemoveUser(
-                f"{membership.user} is the only admin of {names}, and a group keeps at least one admin. "
+                f"{membership.label} is the only admin of {names}, and a group keeps at least one admin. "
                 "Make someone else an admin there first."
             )
         summary = removal_summary(org_user=membership)
@@ -200,6 +200,7 @@ def delete_org_user(*, org_user: OrganizationUser, deleted_by: User) -> RemovalS
             verb=AuditEvent.Verb.USER_DELETED,
             actor=deleted_by,
             target=membership.user,
+            target_name=membership.name,
             details={"role": membership.get_role_display(), "groups": summary.group_names},
         )
         # Each group's membership history shows them leaving too (a person is in few groups).
@@ -209,10 +210,17 @@ def delete_org_user(*, org_user: OrganizationUser, deleted_by: User) -> RemovalS
                 verb=AuditEvent.Verb.GROUP_MEMBER_REMOVED,
                 actor=deleted_by,
                 target=membership.user,
+                target_name=membership.name,
                 group=left.group,
                 details={"role": left.role, "left_organization": True, "with_user_deleted": True},
             )
     return summary
+
+
+def set_own_name(*, user: User, name: str) -> None:
+    """The name a person gives themselves: theirs alone, never what an organization shows."""
+    user.own_name = name.strip()
+    user.save(update_fields=["own_name"])
 
 
 def save_list_columns(*, user: User, organization: Organization, columns: list[str]) -> None:

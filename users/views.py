@@ -15,7 +15,7 @@ from . import selectors, services
 from .access import access_org_user, organization_view
 from .columns import available_columns
 from .filters import OrganizationUserFilter
-from .forms import AddPhoneListForm, AddUserForm, ListColumnsForm
+from .forms import AddPhoneListForm, AddUserForm, ListColumnsForm, OwnNameForm
 
 
 def home(request: HttpRequest):
@@ -23,6 +23,17 @@ def home(request: HttpRequest):
     if len(organizations) == 1:
         return redirect("organization_home", org_slug=organizations[0].slug)
     return redirect("organization_picker")
+
+
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest):
+    form = OwnNameForm(request.POST if request.method == "POST" else None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.set_own_name(user=request.user, name=form.cleaned_data["own_name"])
+        messages.success(request, "Saved your name.")
+        return redirect("account")
+    organizations = policy.organizations_of(request.user).order_by("name")
+    return render(request, "users/account.html", {"form": form, "organizations": organizations})
 
 
 def organization_picker(request: HttpRequest):
@@ -159,7 +170,7 @@ def delete_user(request: HttpRequest, viewer: Viewer, user_id: int):
         except services.CannotRemoveUser as error:
             messages.error(request, str(error))
             return redirect("users:detail", org_slug=viewer.organization.slug, user_id=user_id)
-        messages.success(request, f"Removed {summary.user} from {viewer.organization}.")
+        messages.success(request, f"Removed {summary.label} from {viewer.organization}.")
         return redirect("users:list", org_slug=viewer.organization.slug)
     summary = services.removal_summary(org_user=org_user)
     return render(request, "users/confirm_delete.html", {"viewer": viewer, "org_user": org_user, "summary": summary})

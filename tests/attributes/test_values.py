@@ -5,9 +5,10 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from users.models import OrganizationUser, UserListPreference
 
-from ..factories import AttributeDefinitionFactory, OrganizationUserFactory, UserFactory
+from ..factories import AttributeDefinitionFactory, OrganizationUserFactory
 
 
 @pytest.fixture
@@ -28,18 +29,23 @@ def values_of(organization, user):
     return OrganizationUser.objects.get(organization=organization, user=user).attribute_values
 
 
-def form(attributes, **values):
-    return {f"attr_{attributes[name].pk}": value for name, value in values.items()}
+def form(attributes, organization, user, **values):
+    """The edit form as the page offers it for ``user``, with ``values`` typed into their attributes."""
+    membership = OrganizationUser.objects.get(organization=organization, user=user)
+    fields = {"name": membership.name, "version": membership.version}
+    return fields | {f"attr_{attributes[name].pk}": value for name, value in values.items()}
 
 
 def test_admin_sets_values_which_are_stored_canonically_and_shown_on_the_detail_page(
     client_for, organization, org_admin, member, attributes
 ):
     client = client_for(org_admin)
-    data = form(attributes, employee_id=" E-17 ", salary="1.234,5", vehicle="yes", joined="31/03/2024")
+    data = form(
+        attributes, organization, member, employee_id=" E-17 ", salary="1.234,5", vehicle="yes", joined="31/03/2024"
+    )
     response = client.post(edit_url(organization, member), data, follow=True)
 
-    assert "Saved the attributes of Meera Member." in response.content.decode()
+    assert "Saved Meera Member." in response.content.decode()
     assert values_of(organization, member) == {
         attributes["employee_id"].key: "E-17",
         attributes["salary"].key: 1234.5,
@@ -57,7 +63,7 @@ def test_type_errors_are_shown_beside_the_field_and_nothing_is_saved(
     OrganizationUser.objects.filter(organization=organization, user=member).update(
         attribute_values={attributes["employee_id"].key: "E-1"}
     )
-    data = form(attributes, employee_id="E-2", salary="lots", vehicle="yes", joined="31/02/2024")
+    data = form(attributes, organization, member, employee_id="E-2", salary="lots", vehicle="yes", joined="31/02/2024")
     response = client_for(org_admin).post(edit_url(organization, member), data)
     content = response.content.decode()
     assert "“lots” is not a number." in content
@@ -69,7 +75,9 @@ def test_a_mandatory_attribute_cannot_be_emptied(client_for, organization, org_a
     OrganizationUser.objects.filter(organization=organization, user=member).update(
         attribute_values={attributes["employee_id"].key: "E-1"}
     )
-    response = client_for(org_admin).post(edit_url(organization, member), form(attributes, employee_id=" "))
+    response = client_for(org_admin).post(
+        edit_url(organization, member), form(attributes, organization, member, employee_id=" ")
+    )
     assert "Employee ID is mandatory." in response.content.decode()
     assert values_of(organization, member) == {attributes["employee_id"].key: "E-1"}
 
@@ -77,7 +85,7 @@ def test_a_mandatory_attribute_cannot_be_emptied(client_for, organization, org_a
 @pytest.mark.parametrize("who", ["group_admin", "member"])
 def test_only_org_admins_edit_values(request, client_for, organization, member, attributes, who):
     client = client_for(request.getfixturevalue(who))
-    response = client.post(edit_url(organization, member), form(attributes, employee_id="X"))
+    response = client.post(edit_url(organization, member), form(attributes, organization, member, employee_id="X"))
     assert response.status_code == 403
     assert values_of(organization, member) == {}
 
@@ -85,7 +93,9 @@ def test_only_org_admins_edit_values(request, client_for, organization, member, 
 def test_another_organizations_admin_cannot_edit_values_here(
     client_for, organization, member, other_org_admin, attributes
 ):
-    response = client_for(other_org_admin).post(edit_url(organization, member), form(attributes, employee_id="X"))
+    response = client_for(other_org_admin).post(
+        edit_url(organization, member), form(attributes, organization, member, employee_id="X")
+    )
     assert response.status_code == 404
     assert values_of(organization, member) == {}
 
@@ -134,7 +144,7 @@ class TestUsersList:
             }
             OrganizationUserFactory(
                 organization=organization,
-                user=UserFactory(name=name),
+                name=name,
                 attribute_values={k: v for k, v in values.items() if v is not None},
             )
 
@@ -142,7 +152,7 @@ class TestUsersList:
         url = reverse("users:list", kwargs={"org_slug": organization.slug}) + "?" + urlencode(params)
         response = client.get(url)
         assert response.status_code == 200
-        return [m.user.name for m in response.context["page"] if m.user.name != "Asha Admin"]
+        return [m.name for m in response.context["page"] if m.name != "Asha Admin"]
 
     @pytest.mark.parametrize(
         ("params", "expected"),
@@ -211,3 +221,45 @@ def test_postgresql_indexes_attribute_values_for_equality_filters(db):
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'users_orguser_attribute_values_gin'")
         (definition,) = cursor.fetchone()
     assert "USING gin (attribute_values jsonb_path_ops)" in definition
+
+
+def test_renaming_a_person_is_this_organizations_alone_and_audited(
+    client_for, organization, other_organization, org_admin, member, attributes
+):
+    OrganizationUser.objects.create(organization=other_organization, user=member, name="Meera M. (Fabrikam)")
+    data = form(attributes, organization, member, employee_id="E-1") | {"name": "Meera Menon"}
+
+    response = client_for(org_admin).post(edit_url(organization, member), data, follow=True)
+
+    assert "Saved Meera Menon." in response.content.decode()
+    assert OrganizationUser.objects.get(organization=organization, user=member).name == "Meera Menon"
+    assert OrganizationUser.objects.get(organization=other_organization, user=member).name == "Meera M. (Fabrikam)"
+    event = AuditEvent.objects.filter(organization=organization, verb=AuditEvent.Verb.USER_UPDATED).get()
+    assert {"attribute": "Name", "before": "Meera Member", "after": "Meera Menon"} in event.details["changes"]
+    assert not AuditEvent.objects.filter(organization=other_organization).exists()
+
+
+def test_a_save_on_a_form_opened_before_an_import_changed_the_person_is_refused_with_the_current_values(
+    client_for, organization, org_admin, member, attributes
+):
+    opened = form(attributes, organization, member, employee_id="E-1")  # the page as the admin opened it
+    # Meanwhile an import (or another admin) sets another value.
+    current = OrganizationUser.objects.get(organization=organization, user=member)
+    current.name, current.attribute_values = "Meera Imported", {attributes["employee_id"].key: "E-IMPORTED"}
+    current.save()
+
+    response = client_for(org_admin).post(edit_url(organization, member), opened | {"name": "Meera Typed"})
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "was changed since you opened this page" in content and "nothing was saved" in content
+    # The form now shows what is there, and carries the version that a new save would be checked against.
+    assert response.context["profile_form"].initial == {"name": "Meera Imported", "version": current.version}
+    assert 'value="E-IMPORTED"' in content
+    current.refresh_from_db()
+    assert (current.name, current.attribute_values) == ("Meera Imported", {attributes["employee_id"].key: "E-IMPORTED"})
+    # Saving again from the refreshed form goes through.
+    again = form(attributes, organization, member, employee_id="E-2") | {"name": "Meera Typed"}
+    client_for(org_admin).post(edit_url(organization, member), again)
+    current.refresh_from_db()
+    assert (current.name, current.attribute_values) == ("Meera Typed", {attributes["employee_id"].key: "E-2"})

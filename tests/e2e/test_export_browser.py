@@ -38,7 +38,7 @@ def search(page: Page, text: str) -> None:
 
 def people(org) -> dict[str, tuple]:
     return {
-        m.user.phone_number: (m.user.name, m.role, m.added_directly, m.attribute_values)
+        m.user.phone_number: (m.name, m.role, m.added_directly, m.attribute_values)
         for m in OrganizationUser.objects.filter(organization=org).select_related("user")
     }
 
@@ -48,7 +48,7 @@ def test_org_admin_exports_the_users_downloads_the_file_and_reimports_it_unchang
     OrganizationUserFactory(
         organization=org,
         user__phone_number="+919000000001",
-        user__name="Asha Admin",
+        name="Asha Admin",
         role=OrganizationUser.Role.ORG_ADMIN,
     )
     employee_id = AttributeDefinitionFactory(organization=org, name="Employee ID", mandatory=True, position=0)
@@ -60,8 +60,8 @@ def test_org_admin_exports_the_users_downloads_the_file_and_reimports_it_unchang
         ("+919700000002", "प्रिया शर्मा", {employee_id.key: "E-2", grade.key: -4.5, notes.key: '=1+2, "quoted"\nnext'}),
         ("+919700000003", "O'Brien, Jr.", {employee_id.key: "E-3", notes.key: "@here"}),
     ]:
-        OrganizationUserFactory(organization=org, user__phone_number=phone, user__name=name, attribute_values=values)
-    via_group = OrganizationUserFactory(organization=org, user__name="Gita Viagroup", added_directly=False).user
+        OrganizationUserFactory(organization=org, user__phone_number=phone, name=name, attribute_values=values)
+    via_group = OrganizationUserFactory(organization=org, name="Gita Viagroup", added_directly=False).user
     GroupMembershipFactory(
         group=GroupFactory(organization=org, name="Field Team"), user=via_group, role=GroupMembership.Role.ADMIN
     )

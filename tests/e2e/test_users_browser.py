@@ -80,4 +80,4 @@ def test_org_admin_searches_picks_columns_and_deletes_a_user(page: Page):
 
     # Gone from Contoso Health; her account stays.
     assert not OrganizationUser.objects.filter(organization__slug="contoso", user__phone_number=MEERA).exists()
-    assert User.objects.filter(phone_number=MEERA, name="Meera Member").exists()
+    assert User.objects.filter(phone_number=MEERA, own_name="Meera Member").exists()

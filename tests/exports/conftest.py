@@ -29,7 +29,7 @@ def attributes(organization):
 def via_group_member(organization):
     """Someone in the organization only through a mapped group, which they admin."""
     membership = OrganizationUserFactory(
-        organization=organization, added_directly=False, user__name="Gita Viagroup", user__phone_number="+919700000099"
+        organization=organization, added_directly=False, name="Gita Viagroup", user__phone_number="+919700000099"
     )
     group = GroupFactory(organization=organization, name="Field Team")
     GroupMembershipFactory(group=group, user=membership.user, role=GroupMembership.Role.ADMIN)
@@ -73,7 +73,7 @@ def by_phone(rows: list[list[str]]) -> dict[str, list[str]]:
 def memberships(organization) -> dict[str, tuple]:
     """Everything an import could change about each of the organization's users."""
     return {
-        m.user.phone_number: (m.user.name, m.role, m.added_directly, m.attribute_values)
+        m.user.phone_number: (m.name, m.role, m.added_directly, m.attribute_values)
         for m in OrganizationUser.objects.filter(organization=organization).select_related("user")
     }
 

@@ -12,7 +12,7 @@ from imports import services as import_services
 from imports.models import ImportJob
 from users.models import OrganizationUser
 
-from ..factories import AttributeDefinitionFactory, OrganizationUserFactory, UserFactory
+from ..factories import AttributeDefinitionFactory, OrganizationUserFactory
 from .conftest import file_bytes, memberships, rows_of, run
 
 # Values that a CSV file or a spreadsheet could get wrong, per attribute type.
@@ -105,9 +105,7 @@ def everyone(organization, org_admin, attributes, via_group_member):
         values = {key: choices[(n + i) % len(choices)] for i, (key, choices) in enumerate(lists.items())}
         blank = list(lists)[n % len(lists)]
         values.pop(blank)
-        OrganizationUserFactory(
-            organization=organization, user=UserFactory(name=NAMES[n % len(NAMES)]), attribute_values=values
-        )
+        OrganizationUserFactory(organization=organization, name=NAMES[n % len(NAMES)], attribute_values=values)
     return memberships(organization)
 
 

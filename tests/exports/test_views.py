@@ -17,7 +17,7 @@ def url(name, organization, **kwargs):
 def liams(organization, attributes):
     grade = attributes["grade"]
     for name, value in [("Liam One", 3), ("Liam Two", 9), ("Noah Three", 9)]:
-        OrganizationUserFactory(organization=organization, user__name=name, attribute_values={grade.key: value})
+        OrganizationUserFactory(organization=organization, name=name, attribute_values={grade.key: value})
     return grade
 
 

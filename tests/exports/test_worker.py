@@ -25,10 +25,10 @@ SLOW_CHUNKS = {"EXPORT_CHUNK_SIZE": "10", "EXPORT_PROGRESS_SECONDS": "0"}
 
 @pytest.fixture
 def crowd(organization, org_admin):
-    users = User.objects.bulk_create(
-        User(phone_number=f"+9197{n:08d}", name=f"Person {n}", password="!") for n in range(ROWS)
+    users = User.objects.bulk_create(User(phone_number=f"+9197{n:08d}", password="!") for n in range(ROWS))
+    OrganizationUser.objects.bulk_create(
+        OrganizationUser(organization=organization, user=user, name=f"Person {n}") for n, user in enumerate(users)
     )
-    OrganizationUser.objects.bulk_create(OrganizationUser(organization=organization, user=user) for user in users)
     return {org_admin.phone_number} | {user.phone_number for user in users}
 
 

@@ -25,7 +25,7 @@ def test_demo_has_a_hierarchy_with_an_admin_in_every_group_and_each_role_to_log_
     )
     assert not without_admin.exists()
 
-    asha, ravi, meera = (User.objects.get(name=name) for _, name, _ in DEMO_LOGINS)
+    asha, ravi, meera = (User.objects.get(own_name=name) for _, name, _ in DEMO_LOGINS)
     assert [policy.viewer_for(person, contoso).role for person in (asha, ravi, meera)] == [
         Role.ORG_ADMIN,
         Role.GROUP_ADMIN,

@@ -259,8 +259,8 @@ def world(organization, org_admin, group_admin, admin_group, member, outsider_me
     """Everyone and everything, so that no answer differs for lack of data."""
     other_group = GroupFactory(organization=organization, name="Sales South")
     GroupMembershipFactory(group=other_group, user=outsider_member, role=GroupMembership.Role.ADMIN)
-    other_member = UserFactory(name="Olga Other")
-    OrganizationUser.objects.create(organization=organization, user=other_member)
+    other_member = UserFactory()
+    OrganizationUser.objects.create(organization=organization, user=other_member, name="Olga Other")
     GroupMembershipFactory(group=other_group, user=other_member)
     sub_group = GroupFactory(organization=organization, name="Sales North / Retail", parent=admin_group)
     GroupMembershipFactory(group=sub_group, user=org_admin, role=GroupMembership.Role.ADMIN)

@@ -4,8 +4,9 @@ import pytest
 
 from groups import services
 from groups.models import Group, GroupMembership
+from users.models import OrganizationUser
 
-from ..factories import GroupFactory, GroupMembershipFactory, UserFactory
+from ..factories import GroupFactory, GroupMembershipFactory, OrganizationUserFactory, UserFactory
 
 
 def test_add_members_rejects_each_bad_entry_with_its_reason_and_adds_the_rest(
@@ -27,11 +28,16 @@ def test_add_members_rejects_each_bad_entry_with_its_reason_and_adds_the_rest(
     assert all(m.role == GroupMembership.Role.MEMBER for m in result.added)
 
 
-def test_a_new_member_keeps_the_account_and_name_they_have(organization, org_admin, admin_group):
-    person = UserFactory(name="Priya Sharma")
+def test_a_new_member_keeps_the_account_they_have_and_joins_with_no_name_from_elsewhere(
+    organization, other_organization, org_admin, admin_group
+):
+    person = UserFactory(own_name="Priya Sharma")
+    OrganizationUserFactory(organization=other_organization, user=person, name="Priya S. (Fabrikam)")
     services.add_members(group=admin_group, phone_numbers=[person.phone_number], added_by=org_admin)
     person.refresh_from_db()
-    assert person.name == "Priya Sharma" and person.has_usable_password()
+    assert person.own_name == "Priya Sharma" and person.has_usable_password()
+    assert OrganizationUser.objects.get(organization=organization, user=person).name == ""
+    assert OrganizationUser.objects.get(organization=other_organization, user=person).name == "Priya S. (Fabrikam)"
 
 
 def test_the_only_admin_cannot_be_removed_or_revoked(organization, org_admin, group_admin, admin_group):

@@ -51,7 +51,7 @@ KNOWN_NUMBERS = ["+919900000001", "+919900000002", "+919900000003", "+9199000000
 def crowd(organization, other_organization):
     department = AttributeDefinitionFactory(organization=organization, name="Department")
     AttributeDefinitionFactory(organization=organization, name="Grade", value_type="number")
-    first, second, elsewhere, both = (UserFactory(phone_number=n, name=f"Known {n[-1]}") for n in KNOWN_NUMBERS)
+    first, second, elsewhere, both = (UserFactory(phone_number=n) for n in KNOWN_NUMBERS)
     OrganizationUserFactory(organization=organization, user=first, attribute_values={department.key: "Sales"})
     OrganizationUserFactory(organization=organization, user=second, added_directly=False)
     OrganizationUserFactory(organization=other_organization, user=elsewhere)
@@ -152,11 +152,16 @@ random_files = st.one_of(
 
 
 def snapshot() -> tuple[dict, dict]:
-    people = dict(User.objects.values_list("phone_number", "name"))
+    people = {phone: rest for phone, *rest in User.objects.values_list("phone_number", "own_name", "password")}
     memberships = {
-        (m["organization_id"], m["user__phone_number"]): (m["attribute_values"], m["added_directly"], m["role"])
+        (m["organization_id"], m["user__phone_number"]): (
+            m["name"],
+            m["attribute_values"],
+            m["added_directly"],
+            m["role"],
+        )
         for m in OrganizationUser.objects.values(
-            "organization_id", "user__phone_number", "attribute_values", "added_directly", "role"
+            "organization_id", "user__phone_number", "name", "attribute_values", "added_directly", "role"
         )
     }
     return people, memberships
@@ -197,6 +202,8 @@ def import_and_check(make_job, organization, content: bytes, *, name="users.csv"
         changed_people = {
             p for p in people_after.keys() | people_before.keys() if people_after.get(p) != people_before.get(p)
         }
+        # An import creates accounts; it never changes one: what people are called is the organization's.
+        assert all(people_after[p] == before for p, before in people_before.items())
         assert changed_people <= touched
         changed_memberships = {
             key

@@ -12,28 +12,27 @@ from ..factories import OrganizationUserFactory, UserFactory
 
 @pytest.mark.django_db
 def test_a_batch_finds_its_known_people_and_their_memberships(organization):
-    asha = UserFactory(phone_number="+919812300001", name="Asha")
-    ravi_user = UserFactory(phone_number="+919812300002", name="Ravi")
-    ravi = OrganizationUserFactory(organization=organization, user=ravi_user, attribute_values={"a1": 3})
+    asha = UserFactory(phone_number="+919812300001")
+    ravi_user = UserFactory(phone_number="+919812300002")
+    ravi = OrganizationUserFactory(organization=organization, user=ravi_user, name="Ravi", attribute_values={"a1": 3})
     with transaction.atomic():
         known = bulk.users_by_phone(["+919812300001", "+919812300002", "+919812300003"])
-        memberships = bulk.memberships_of(organization.pk, [user_id for user_id, _ in known.values()])
+        memberships = bulk.memberships_of(organization.pk, list(known.values()))
 
-    assert known == {"+919812300001": (asha.pk, "Asha"), "+919812300002": (ravi.user.pk, "Ravi")}
+    assert known == {"+919812300001": asha.pk, "+919812300002": ravi.user.pk}
     assert list(memberships) == [ravi.user.pk]
-    assert memberships[ravi.user.pk].attribute_values == {"a1": 3}
+    assert (memberships[ravi.user.pk].name, memberships[ravi.user.pk].attribute_values) == ("Ravi", {"a1": 3})
 
 
 @pytest.mark.django_db
 def test_new_numbers_come_back_with_their_ids_and_known_ones_are_left_alone(organization):
-    known = UserFactory(phone_number="+919812300001", name="Known")
+    known = UserFactory(phone_number="+919812300001", own_name="Known")
+    password = known.password
     with transaction.atomic():
-        ids = bulk.insert_users(
-            [("+919812300001", "Someone Else", "!x"), ("+919812300009", "New", "!y")],
-            joined=known.date_joined,
-        )
+        ids = bulk.insert_users([("+919812300001", "!x"), ("+919812300009", "!y")], joined=known.date_joined)
     known.refresh_from_db()
-    assert known.name == "Known"
+    assert (known.own_name, known.password) == ("Known", password)
+    assert User.objects.get(phone_number="+919812300009").own_name == ""
     assert list(ids) == ["+919812300009"] and ids["+919812300009"] != known.pk
 
 
@@ -41,14 +40,14 @@ def test_new_numbers_come_back_with_their_ids_and_known_ones_are_left_alone(orga
 def test_a_batch_adds_newcomers_and_known_people_and_whoever_took_a_number_meanwhile(
     organization, other_organization, org_admin
 ):
-    elsewhere = OrganizationUserFactory(organization=other_organization, user__name="Elsewhere").user
+    elsewhere = OrganizationUserFactory(organization=other_organization, name="Elsewhere").user
     # Given a user by someone else after the batch looked the number up, and found nobody.
-    meanwhile = UserFactory(phone_number="+919812300022", name="Meanwhile")
-    already = OrganizationUserFactory(organization=organization, user__name="Already", attribute_values={"a1": 1})
+    meanwhile = UserFactory(phone_number="+919812300022")
+    already = OrganizationUserFactory(organization=organization, name="Already", attribute_values={"a1": 1})
     joiners = [
         bulk.Joiner(None, "+919812300021", "Newcomer", '{"a1": 21}', 2),
         bulk.Joiner(None, "+919812300022", "Other Name", '{"a1": 22}', 3),
-        bulk.Joiner(elsewhere.pk, elsewhere.phone_number, "Ignored", '{"a1": 4}', 4),
+        bulk.Joiner(elsewhere.pk, elsewhere.phone_number, "Named Here", '{"a1": 4}', 4),
         bulk.Joiner(already.user_id, already.user.phone_number, "Ignored", '{"a1": 5}', 5),
     ]
     with transaction.atomic():
@@ -59,11 +58,14 @@ def test_a_batch_adds_newcomers_and_known_people_and_whoever_took_a_number_meanw
     assert added == 3
     people = {m.user.phone_number: m for m in organization.memberships.select_related("user")}
     newcomer = people["+919812300021"]
-    assert (newcomer.user.name, newcomer.attribute_values, newcomer.added_by) == ("Newcomer", {"a1": 21}, org_admin)
+    assert (newcomer.name, newcomer.attribute_values, newcomer.added_by) == ("Newcomer", {"a1": 21}, org_admin)
     assert (newcomer.last_import_job_id, newcomer.last_import_row) == (7, 2)
     assert not newcomer.user.has_usable_password()
-    assert people["+919812300022"].user == meanwhile and people["+919812300022"].user.name == "Meanwhile"
-    assert people[elsewhere.phone_number].user.name == "Elsewhere"
+    assert people["+919812300022"].user == meanwhile and people["+919812300022"].name == "Other Name"
+    # Each organization's name for the person is its own.
+    assert people[elsewhere.phone_number].name == "Named Here"
+    assert other_organization.memberships.get(user=elsewhere).name == "Elsewhere"
+    assert people[already.user.phone_number].name == "Already"
     assert people[already.user.phone_number].attribute_values == {"a1": 1}
     assert User.objects.filter(phone_number__in=["+919812300021", "+919812300022"]).count() == 2
 
@@ -122,7 +124,7 @@ def test_postgresql_looks_a_batch_of_numbers_up_by_the_unique_index_not_the_sear
 @pytest.mark.django_db(transaction=True)
 def test_batch_writes_work_outside_a_transaction_too():
     # PostgreSQL stages the rows in a temporary table that lives as long as its transaction.
-    ids = bulk.insert_users([("+919812300011", "Outside", "!z")], joined=timezone.now())
+    ids = bulk.insert_users([("+919812300011", "!z")], joined=timezone.now())
     assert User.objects.get(phone_number="+919812300011").pk == ids["+919812300011"]
 
 

@@ -24,12 +24,14 @@ def test_new_people_are_created_and_known_ones_updated_by_phone_number(
 ):
     existing = OrganizationUserFactory(
         organization=organization,
-        user=UserFactory(phone_number="+919812300001", name="Old Name"),
+        name="Old Name",
+        user=UserFactory(phone_number="+919812300001"),
         attribute_values={employee_id.key: "E-1", grade.key: 3},
     )
     same = OrganizationUserFactory(
         organization=organization,
-        user=UserFactory(phone_number="+919812300002", name="Same"),
+        name="Same",
+        user=UserFactory(phone_number="+919812300002"),
         attribute_values={employee_id.key: "E-2"},
     )
     job = run(
@@ -49,7 +51,7 @@ def test_new_people_are_created_and_known_ones_updated_by_phone_number(
     assert people["+919812300003"].added_directly and people["+919812300003"].added_by == org_admin
     existing.refresh_from_db()
     existing.user.refresh_from_db()
-    assert existing.user.name == "New Name"
+    assert existing.name == "New Name"
     assert existing.attribute_values == {employee_id.key: "E-1", grade.key: 4}
     same.refresh_from_db()
     assert same.attribute_values == {employee_id.key: "E-2"}
@@ -130,8 +132,8 @@ def test_files_excel_produces_are_read_correctly(make_job, organization, org_adm
     job = run(make_job(csv_bytes(text, encoding)))
     assert job.status == ImportJob.Status.COMPLETED, job.failure_reason
     people = members(organization)
-    assert people["+919812300041"].user.name == name
-    assert people["+919812300042"].user.name == 'Line "one"\nline two, with comma'
+    assert people["+919812300041"].name == name
+    assert people["+919812300042"].name == 'Line "one"\nline two, with comma'
 
 
 def _quote(cell: str, delimiter: str) -> str:

@@ -34,7 +34,6 @@ from ..factories import (
     GroupFactory,
     GroupMembershipFactory,
     OrganizationUserFactory,
-    UserFactory,
 )
 
 
@@ -69,7 +68,7 @@ def report_world(organization, other_organization, org_admin, group_admin, admin
     employee_id, department = attributes["employee_id"].key, attributes["department"].key
 
     def org_user(name, **values):
-        return OrganizationUserFactory(organization=organization, user=UserFactory(name=name), attribute_values=values)
+        return OrganizationUserFactory(organization=organization, name=name, attribute_values=values)
 
     nina = org_user("Nina New").user
     sunil = org_user("Sunil South", **{employee_id: "E-7"}).user

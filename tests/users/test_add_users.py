@@ -20,7 +20,8 @@ def test_admin_adds_one_user_by_name_and_number(client_for, organization, org_ad
     )
     assert response.status_code == 302
     membership = OrganizationUser.objects.get(organization=organization, user__phone_number="+919812345678")
-    assert membership.user.name == "Priya Sharma"
+    assert membership.name == "Priya Sharma"
+    assert membership.user.own_name == ""  # the organization's name for them, not theirs
     assert membership.added_directly and membership.added_by == org_admin
     assert membership.role == OrganizationUser.Role.MEMBER
     assert not membership.user.has_usable_password()
@@ -59,13 +60,13 @@ def test_a_list_adds_the_valid_numbers_and_lists_back_each_rejected_one_with_its
 def test_a_person_from_another_organization_joins_without_losing_anything_there(
     client_for, organization, org_admin, other_organization, other_org_member
 ):
-    other_name = other_org_member.name
     client_for(org_admin).post(
         add_url(organization),
         {"add_one": "1", "one-name": "Someone Else", "one-phone_number": other_org_member.phone_number},
     )
-    other_org_member.refresh_from_db()
-    assert other_org_member.name == other_name
+    there = OrganizationUser.objects.get(organization=other_organization, user=other_org_member)
+    here = OrganizationUser.objects.get(organization=organization, user=other_org_member)
+    assert (there.name, here.name) == ("Felix Fabrikam", "Someone Else")
     assert other_org_member.phone_number in members_of(organization)
     assert other_org_member.phone_number in members_of(other_organization)
     assert other_org_member.has_usable_password()

@@ -9,7 +9,7 @@ from ..factories import PASSWORD, OrganizationFactory, OrganizationUserFactory, 
 def priya(db):
     organization = OrganizationFactory(name="Contoso", slug="contoso", default_region="IN")
     return OrganizationUserFactory(
-        organization=organization, user=UserFactory(phone_number="+919812345678", name="Priya")
+        organization=organization, name="Priya", user=UserFactory(phone_number="+919812345678")
     ).user
 
 

@@ -32,7 +32,7 @@ def test_demo_data_gives_each_role_a_login_that_lands_where_it_should(db):
     assert group_admin.redirect_chain[-1][0] == reverse("groups:list", kwargs={"org_slug": "contoso"})
     assert [group.name for group in group_admin.context["page"]] == ["Field Staff / North"]
     users = group_admin.client.get(reverse("users:list", kwargs={"org_slug": "contoso"}))
-    listed = {m.user.name for m in users.context["page"]}
+    listed = {m.name for m in users.context["page"]}
     assert "Meera Member" in listed and "Asha Admin" not in listed
 
     member = log_in(member_phone)

@@ -26,7 +26,7 @@ from groups.services import add_members, create_group, remove_member, set_member
 from imports.models import ImportJob
 from users import phones
 from users.models import Organization, OrganizationUser, User
-from users.services import NewUser, add_users, get_or_create_users
+from users.services import NewUser, add_users
 
 DEMO_PASSWORD = "kaizala-demo"
 DEMO_LOGINS = [
@@ -121,18 +121,26 @@ class Command(BaseCommand):
     def _seed(self, *, user_count: int):
         organization = Organization.objects.create(name="Contoso Health", slug="contoso", default_region="IN")
         sister = Organization.objects.create(name="Fabrikam Logistics", slug="fabrikam", default_region="IN")
-        admin, group_admin, member = (
-            User.objects.create_user(phone, DEMO_PASSWORD, name=name) for phone, name, _ in DEMO_LOGINS
+        (admin, admin_name), (group_admin, group_admin_name), (member, member_name) = (
+            (User.objects.create_user(phone, DEMO_PASSWORD, own_name=name), name) for phone, name, _ in DEMO_LOGINS
         )
-        OrganizationUser.objects.create(organization=organization, user=admin, role=OrganizationUser.Role.ORG_ADMIN)
-        OrganizationUser.objects.create(organization=sister, user=admin, role=OrganizationUser.Role.ORG_ADMIN)
+        # Each organization has its own name for Asha: neither sees the other's.
+        OrganizationUser.objects.create(
+            organization=organization, user=admin, name=admin_name, role=OrganizationUser.Role.ORG_ADMIN
+        )
+        OrganizationUser.objects.create(
+            organization=sister, user=admin, name="Asha R. (Contoso liaison)", role=OrganizationUser.Role.ORG_ADMIN
+        )
 
         # A tenth of the people are in the organization only through a mapped group.
         people = self._with_attributes(organization, self._random_people(user_count))
         through_group = people[: user_count // 10]
         add_users(
             organization=organization,
-            new_users=[NewUser(phone_number=u.phone_number, name=u.name) for u in (group_admin, member)],
+            new_users=[
+                NewUser(phone_number=group_admin.phone_number, name=group_admin_name),
+                NewUser(phone_number=member.phone_number, name=member_name),
+            ],
             added_by=admin,
         )
         add_users(organization=organization, new_users=people[len(through_group) :], added_by=admin)
@@ -156,8 +164,12 @@ class Command(BaseCommand):
         finance = group("Head Office / Finance", head_office)
         health_workers = group("Community Health Workers")
         add_members(group=north, phone_numbers=[member.phone_number], added_by=admin)
-        get_or_create_users({p.phone_number: p for p in through_group})
         add_members(group=health_workers, phone_numbers=[p.phone_number for p in through_group], added_by=admin)
+        # Joining through a group brings no name; the organization has since given them theirs.
+        for person in through_group:
+            OrganizationUser.objects.filter(organization=organization, user__phone_number=person.phone_number).update(
+                name=person.name
+            )
 
         rng = random.Random(3)
         choices = [north, north, south, clinics, head_office, finance, None]
@@ -175,7 +187,6 @@ class Command(BaseCommand):
         partners = Group.objects.create(name="Partner Clinics")
         GroupMembership.objects.create(group=partners, user=admin, role=GroupMembership.Role.ADMIN)
         partner_people = self._random_people(8, seed=5)
-        get_or_create_users({p.phone_number: p for p in partner_people})
         add_members(group=partners, phone_numbers=[p.phone_number for p in partner_people], added_by=admin)
 
         self._actions_and_connectors(

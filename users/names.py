@@ -1,0 +1,44 @@
+"""What an organization calls people: its own name for each, never another organization's.
+
+A person's name lives on their membership of each organization (``OrganizationUser.name``);
+pages, logs and files of an organization read it from there, through these helpers,
+and show the phone number where the organization has given no name.
+"""
+
+from collections.abc import Iterable
+
+from django.db.models import OuterRef, Subquery
+
+from .models import Organization, OrganizationUser, User
+
+
+def names_in(organization: Organization | int, user_ids: Iterable[int]) -> dict[int, str]:
+    """The names ``organization`` has given these people, by user id (only those it named)."""
+    user_ids = {pk for pk in user_ids if pk is not None}
+    if not user_ids:
+        return {}
+    return dict(
+        OrganizationUser.objects.filter(organization=organization, user_id__in=user_ids)
+        .exclude(name="")
+        .values_list("user_id", "name")
+    )
+
+
+def label(user: User | None, name: str = "") -> str:
+    """ "Asha Rao (+91 98123 45678)", or the number alone where the organization gave no name."""
+    if user is None:
+        return ""
+    return f"{name} ({user.phone_display})" if name else user.phone_display
+
+
+def name_in(organization_ref, user_ref) -> Subquery:
+    """An expression: the name the organization at ``organization_ref`` gives the user at ``user_ref``.
+
+    For annotating rows that point at people (who uploaded a file, who added someone), so
+    that a page names them as its own organization does, in the query that reads the rows.
+    """
+    return Subquery(
+        OrganizationUser.objects.filter(organization=OuterRef(organization_ref), user=OuterRef(user_ref)).values(
+            "name"
+        )[:1]
+    )
