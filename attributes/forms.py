@@ -115,7 +115,7 @@ class ProfileForm(forms.Form):
         required=False,
         help_text="The name this organization knows them by. No other organization sees it.",
     )
-    version = forms.CharField(widget=forms.HiddenInput)
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
 class AttributeValuesForm(forms.Form):

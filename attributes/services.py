@@ -11,7 +11,7 @@ from users.models import Organization, OrganizationUser, User
 
 from . import types
 from .models import AttributeDefinition
-from .selectors import holders_of, parse_context
+from .selectors import definitions_of, definitions_version, holders_of, parse_context
 
 BATCH_SIZE = 1000
 
@@ -39,16 +39,29 @@ class MissingMandatoryValue(Exception):
     pass
 
 
+class DefinitionsChangedMeanwhile(Exception):
+    """Another admin saved the attributes after this form was opened; nothing was saved."""
+
+
 def save_attribute_definitions(
-    *, organization: Organization, rows: list[DefinitionRow], removed_ids: list[int], changed_by: User
+    *,
+    organization: Organization,
+    rows: list[DefinitionRow],
+    removed_ids: list[int],
+    changed_by: User,
+    seen_version: str | None = None,
 ) -> None:
     """Make the organization's attributes exactly ``rows``, in that order, all together or not at all.
 
     Removing an attribute removes its values; changing a type converts every value,
-    or refuses the whole save when any value does not fit the new type.
+    or refuses the whole save when any value does not fit the new type. With
+    ``seen_version`` (``definitions_version`` as the form showed them), a save on top of
+    another admin's changes is refused with ``DefinitionsChangedMeanwhile``.
     """
     with transaction.atomic():
         Organization.objects.select_for_update().get(pk=organization.pk)
+        if seen_version is not None and definitions_version(definitions_of(organization)) != seen_version:
+            raise DefinitionsChangedMeanwhile()
         existing = {d.pk: d for d in AttributeDefinition.objects.filter(organization=organization)}
         before = {pk: _described(definition) for pk, definition in existing.items()}
         removed = [pk for pk in removed_ids if pk in existing]

@@ -10,7 +10,7 @@ from . import services
 from .catalogue import SUGGESTIONS
 from .forms import AttributeFormSet, AttributeValuesForm, ProfileForm, initial_rows
 from .models import AttributeDefinition
-from .selectors import definitions_of, holders_of, parse_context
+from .selectors import definitions_of, definitions_version, holders_of, parse_context
 
 
 @organization_view(Action.MANAGE_ATTRIBUTES)
@@ -24,7 +24,8 @@ def change_attributes(request: HttpRequest, viewer: Viewer):
         organization=organization,
         prefix="attributes",
     )
-    removals = []
+    removals, changed_meanwhile = [], False
+    version = request.POST.get("definitions_version") if request.method == "POST" else None
     if request.method == "POST" and formset.is_valid():
         removals = _removals_holding_values(organization, formset.removed_ids())
         if not removals or request.POST.get("confirm_removal"):
@@ -34,7 +35,15 @@ def change_attributes(request: HttpRequest, viewer: Viewer):
                     rows=formset.rows(),
                     removed_ids=formset.removed_ids(),
                     changed_by=request.user,
+                    seen_version=version or None,
                 )
+            except services.DefinitionsChangedMeanwhile:
+                # Start again from what is saved now: the admin sees the other changes before redoing theirs.
+                definitions = definitions_of(organization)
+                formset = AttributeFormSet(
+                    initial=initial_rows(definitions), organization=organization, prefix="attributes"
+                )
+                removals, changed_meanwhile, version = [], True, None
             except services.AttributeChangeRefused as refusal:
                 kept = formset.kept_forms()
                 for position, message in refusal.errors.items():
@@ -48,6 +57,9 @@ def change_attributes(request: HttpRequest, viewer: Viewer):
         "removals": removals,
         "suggestion_types": {s.key: {"name": s.name, "type": s.value_type} for s in SUGGESTIONS},
         "has_definitions": bool(definitions),
+        # What a save is checked against: the version the page was first opened on, kept across its re-renders.
+        "definitions_version": version or definitions_version(definitions),
+        "changed_meanwhile": changed_meanwhile,
     }
     return render(request, "attributes/change.html", context)
 
@@ -72,7 +84,7 @@ def edit_user_values(request: HttpRequest, viewer: Viewer, user_id: int):
                 org_user=org_user,
                 values=form.values(),
                 name=profile_form.cleaned_data["name"],
-                seen_version=profile_form.cleaned_data["version"],
+                seen_version=profile_form.cleaned_data["version"] or None,
                 changed_by=request.user,
             )
         except services.ChangedMeanwhile as changed:

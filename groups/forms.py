@@ -44,6 +44,7 @@ class CreateGroupForm(forms.Form):
 
 class MoveGroupForm(forms.Form):
     parent = GroupChoiceField(queryset=Group.objects.none(), label="New parent group")
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, parents: QuerySet[Group], top_level_allowed: bool, **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,6 +20,11 @@ class Group(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def version(self) -> str:
+        """A fingerprint of what the move form shows of the group (see ``OrganizationUser.version``)."""
+        return f"{self.parent_id or 'top'}:{self.organization_id or 'unmapped'}"
+
 
 class GroupMembership(models.Model):
     class Role(models.TextChoices):

@@ -218,10 +218,20 @@ def create_group(
     return group
 
 
-def move_group(*, group: Group, parent: Group | None, moved_by: User) -> Group:
-    """Put ``group`` under ``parent`` (or at the top), refusing to make it its own ancestor."""
+def move_group(*, group: Group, parent: Group | None, moved_by: User, seen_version: str | None = None) -> Group:
+    """Put ``group`` under ``parent`` (or at the top), refusing to make it its own ancestor.
+
+    With ``seen_version`` (``Group.version`` as the form showed it), a group moved by
+    someone else since is left where they put it.
+    """
     with transaction.atomic():
         group = _lock(group)
+        if seen_version is not None and group.version != seen_version:
+            where = f"under {group.parent}" if group.parent_id else "at the top of the hierarchy"
+            raise GroupRuleBroken(
+                f"{group} was moved since you opened this page: it is now {where}. Nothing was changed; "
+                "choose its place again."
+            )
         parent = _fresh(parent)
         if parent is not None:
             if parent.organization_id != group.organization_id:

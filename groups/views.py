@@ -146,14 +146,16 @@ def move_group(request: HttpRequest, viewer: Viewer, group_id: int):
     top_level_allowed = policy.reaches_whole_organization(viewer, Action.CREATE_GROUPS)
     form = MoveGroupForm(
         request.POST or None,
-        initial={"parent": group.parent_id},
+        initial={"parent": group.parent_id, "version": group.version},
         parents=destinations,
         top_level_allowed=top_level_allowed,
     )
     if request.method == "POST" and form.is_valid():
         parent = form.cleaned_data["parent"]
         try:
-            services.move_group(group=group, parent=parent, moved_by=request.user)
+            services.move_group(
+                group=group, parent=parent, moved_by=request.user, seen_version=form.cleaned_data["version"] or None
+            )
         except services.GroupRuleBroken as error:
             form.add_error("parent", str(error))
         else:

@@ -168,13 +168,15 @@ class OrganizationUserFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        # Names live on memberships, numbers on people: one OR across both tables could use
-        # neither table's trigram index, so each side is looked up on its own and the ids united.
-        within = queryset.order_by().values("pk")
-        matches = within.filter(name__icontains=value)
         numbers = Q()
         for fragment in phones.search_fragments(value):
             numbers |= Q(phone_number__icontains=fragment)  # the trigram index's expression
-        if numbers:
-            matches = matches.union(within.filter(user__in=User.objects.filter(numbers).values("pk")))
-        return queryset.filter(pk__in=matches)
+        if not numbers:
+            # A plain filter on the membership's own row: as a subquery of ids, PostgreSQL joined
+            # it back along the name index and read most of the organization for a common name.
+            return queryset.filter(name__icontains=value)
+        # Names live on memberships, numbers on people: one OR across both tables could use
+        # neither table's trigram index, so each side is looked up on its own and the ids united.
+        within = queryset.order_by().values("pk")
+        by_number = within.filter(user__in=User.objects.filter(numbers).values("pk"))
+        return queryset.filter(pk__in=within.filter(name__icontains=value).union(by_number))

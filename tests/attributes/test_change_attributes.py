@@ -172,3 +172,26 @@ def test_the_page_lists_the_attributes_and_offers_the_suggestions(client_for, or
     assert 'value="Department"' in content
     for suggestion in ["Employee ID", "Manager", "Job title", "Email", "Office location", "Date of joining"]:
         assert suggestion in content
+
+
+def test_a_save_on_top_of_another_admins_changes_is_refused_and_shows_the_attributes_as_they_are(
+    client_for, organization, org_admin
+):
+    department = AttributeDefinitionFactory(organization=organization, name="Department", position=0)
+    opened = client_for(org_admin).get(change_url(organization))
+    seen_version = opened.context["definitions_version"]
+    # Another admin renames it meanwhile.
+    AttributeDefinition.objects.filter(pk=department.pk).update(name="Team")
+
+    data = formset_data([existing(department, name="Division")]) | {"definitions_version": seen_version}
+    response = client_for(org_admin).post(change_url(organization), data)
+
+    content = response.content.decode()
+    assert "Another admin changed the attributes since you opened this page, so nothing was saved." in content
+    assert 'value="Team"' in content and 'value="Division"' not in content
+    assert AttributeDefinition.objects.get(pk=department.pk).name == "Team"
+    # The page now carries the current version: saving from it goes through.
+    again = formset_data([existing(department, name="Division")])
+    again["definitions_version"] = response.context["definitions_version"]
+    client_for(org_admin).post(change_url(organization), again)
+    assert AttributeDefinition.objects.get(pk=department.pk).name == "Division"

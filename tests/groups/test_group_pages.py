@@ -385,3 +385,20 @@ def test_users_list_shows_each_person_once_with_where_they_come_from(
     content = response.content.decode()
     assert "Added directly, Via group Sales North, Via group South" in content
     assert re.search(r"<td>Via group Sales North\s*</td>", content)  # the newcomer: only through the group
+
+
+def test_a_move_from_a_page_opened_before_someone_else_moved_the_group_is_refused(
+    client_for, organization, org_admin, tree
+):
+    opened = client_for(org_admin).get(group_url("groups:move", tree["south"]))
+    seen_version = opened.context["form"].initial["version"]
+    tree["south"].parent = tree["head_office"]  # another admin's move, meanwhile
+    tree["south"].save()
+
+    response = client_for(org_admin).post(
+        group_url("groups:move", tree["south"]), {"parent": "", "version": seen_version}
+    )
+
+    assert "South was moved since you opened this page: it is now under Head Office." in response.content.decode()
+    tree["south"].refresh_from_db()
+    assert tree["south"].parent == tree["head_office"]
