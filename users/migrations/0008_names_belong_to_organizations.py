@@ -26,7 +26,11 @@ def _postgres(schema_editor) -> bool:
     return schema_editor.connection.vendor == "postgresql"
 
 
-def copy_names_to_memberships(apps, schema_editor):
+def _by_ranges_of_user_ids(schema_editor, *statements: str) -> None:
+    """Run ``statements`` for each range of BATCH_USERS user ids, in one short transaction a range.
+
+    Each statement's ``BETWEEN %s AND %s`` is given the range.
+    """
     connection = schema_editor.connection
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM users_user")
@@ -34,37 +38,32 @@ def copy_names_to_memberships(apps, schema_editor):
     for start in range(1, last_id + 1, BATCH_USERS):
         end = start + BATCH_USERS - 1
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE users_organizationuser SET name = "
-                "(SELECT u.name FROM users_user u WHERE u.id = users_organizationuser.user_id) "
-                "WHERE user_id BETWEEN %s AND %s AND name = '' "
-                "AND user_id IN (SELECT id FROM users_user WHERE id BETWEEN %s AND %s AND name <> '')",
-                [start, end, start, end],
-            )
-            # The name was the organizations' (they gave it, by upload or by hand): it is theirs now.
-            cursor.execute(
-                "UPDATE users_user SET name = '' WHERE id BETWEEN %s AND %s AND name <> '' "
-                "AND EXISTS (SELECT 1 FROM users_organizationuser m WHERE m.user_id = users_user.id)",
-                [start, end],
-            )
+            for statement in statements:
+                cursor.execute(statement, [start, end] * statement.count("BETWEEN"))
+
+
+def copy_names_to_memberships(apps, schema_editor):
+    _by_ranges_of_user_ids(
+        schema_editor,
+        "UPDATE users_organizationuser SET name = "
+        "(SELECT u.name FROM users_user u WHERE u.id = users_organizationuser.user_id) "
+        "WHERE user_id BETWEEN %s AND %s AND name = '' "
+        "AND user_id IN (SELECT id FROM users_user WHERE id BETWEEN %s AND %s AND name <> '')",
+        # The name was the organizations' (they gave it, by upload or by hand): it is theirs now.
+        "UPDATE users_user SET name = '' WHERE id BETWEEN %s AND %s AND name <> '' "
+        "AND EXISTS (SELECT 1 FROM users_organizationuser m WHERE m.user_id = users_user.id)",
+    )
 
 
 def copy_names_back(apps, schema_editor):
     """Undo: each person takes back one of their organizations' names for them (the first one given)."""
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM users_user")
-        (last_id,) = cursor.fetchone()
-    for start in range(1, last_id + 1, BATCH_USERS):
-        end = start + BATCH_USERS - 1
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE users_user SET name = (SELECT m.name FROM users_organizationuser m "
-                "WHERE m.user_id = users_user.id AND m.name <> '' ORDER BY m.id LIMIT 1) "
-                "WHERE id BETWEEN %s AND %s AND name = '' AND EXISTS "
-                "(SELECT 1 FROM users_organizationuser m WHERE m.user_id = users_user.id AND m.name <> '')",
-                [start, end],
-            )
+    _by_ranges_of_user_ids(
+        schema_editor,
+        "UPDATE users_user SET name = (SELECT m.name FROM users_organizationuser m "
+        "WHERE m.user_id = users_user.id AND m.name <> '' ORDER BY m.id LIMIT 1) "
+        "WHERE id BETWEEN %s AND %s AND name = '' AND EXISTS "
+        "(SELECT 1 FROM users_organizationuser m WHERE m.user_id = users_user.id AND m.name <> '')",
+    )
 
 
 def index_names_where_they_live(apps, schema_editor):
