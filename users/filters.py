@@ -14,7 +14,7 @@ from attributes.types import ParseContext
 
 from . import phones
 from .models import OrganizationUser, User
-from .selectors import ADDED_BY_HERE
+from .selectors import ADDED_BY_HERE, with_adders_here
 
 BUILT_IN_SORTS = [
     ("name", "name"),
@@ -146,7 +146,7 @@ class OrganizationUserFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         # An unknown sort key fails validation and skips the ordering filter: keep a stable default.
-        return super().filter_queryset(queryset.order_by("name", "pk"))
+        return super().filter_queryset(with_adders_here(queryset).order_by("name", "pk"))
 
     def attribute_filter_rows(self) -> list[tuple[AttributeDefinition, list[tuple[str, forms.BoundField]]]]:
         """Per attribute, its conditions and their form fields, for the filter panel."""

@@ -22,13 +22,7 @@ def org_group_memberships(organization: Organization) -> QuerySet[GroupMembershi
 
 def org_users_visible_to(viewer: Viewer, *, columns: list[Column] = ()) -> QuerySet[OrganizationUser]:
     """The Users list of ``viewer``'s organization, as far as their role reaches."""
-    queryset = OrganizationUser.objects.select_related("user", "added_by").alias(
-        **{
-            ADDED_BY_HERE: FilteredRelation(
-                "added_by__memberships", condition=Q(added_by__memberships__organization=F("organization"))
-            )
-        }
-    )
+    queryset = OrganizationUser.objects.select_related("user", "added_by")
     if COLUMNS_NEEDING_GROUPS.intersection(column.key for column in columns):
         queryset = queryset.prefetch_related(
             Prefetch(
@@ -40,8 +34,17 @@ def org_users_visible_to(viewer: Viewer, *, columns: list[Column] = ()) -> Query
     return policy.scope(viewer, Action.VIEW_USERS, queryset)
 
 
+def with_adders_here(queryset: QuerySet[OrganizationUser]) -> QuerySet[OrganizationUser]:
+    """``queryset`` able to sort by, and read, this organization's name for whoever added each person.
+
+    Joined (as ``ADDED_BY_HERE``) only by a query that uses it.
+    """
+    condition = Q(added_by__memberships__organization=F("organization"))
+    return queryset.alias(**{ADDED_BY_HERE: FilteredRelation("added_by__memberships", condition=condition)})
+
+
 def users_page(queryset: QuerySet[OrganizationUser], *, number, per_page: int) -> Page:
-    """Page ``number`` of the sorted and filtered Users list ``queryset``, read in two steps.
+    """Page ``number`` of the sorted and filtered Users list ``queryset`` (the filter's, ``with_adders_here``).
 
     The page's ids are picked first by a narrow query that carries only ids and sort keys;
     its rows, with their users and prefetched groups, are then fetched by id. Sorting whole
