@@ -6,5 +6,5 @@ app_name = "attributes"
 
 urlpatterns = [
     path("", views.change_attributes, name="change"),
-    path("users/<int:user_id>/", views.edit_user_values, name="edit_values"),
+    path("users/<id:user_id>/", views.edit_user_values, name="edit_values"),
 ]

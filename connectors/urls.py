@@ -7,9 +7,9 @@ app_name = "connectors"
 urlpatterns = [
     path("", views.connector_list, name="list"),
     path("new/", views.register_connector, name="create"),
-    path("<int:connector_id>/", views.connector_detail, name="detail"),
-    path("<int:connector_id>/publish/", views.publish_connector, name="publish"),
-    path("<int:connector_id>/groups/<int:group_id>/unpublish/", views.unpublish_connector, name="unpublish"),
-    path("<int:connector_id>/secret/", views.rotate_secret, name="rotate_secret"),
-    path("<int:connector_id>/delete/", views.delete_connector, name="delete"),
+    path("<id:connector_id>/", views.connector_detail, name="detail"),
+    path("<id:connector_id>/publish/", views.publish_connector, name="publish"),
+    path("<id:connector_id>/groups/<id:group_id>/unpublish/", views.unpublish_connector, name="unpublish"),
+    path("<id:connector_id>/secret/", views.rotate_secret, name="rotate_secret"),
+    path("<id:connector_id>/delete/", views.delete_connector, name="delete"),
 ]

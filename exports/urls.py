@@ -7,6 +7,6 @@ app_name = "exports"
 urlpatterns = [
     path("", views.history, name="history"),
     path("new/", views.create, name="create"),
-    path("<int:job_id>/download/", views.download, name="download"),
-    path("<int:job_id>/retry-queue/", views.retry_queue, name="retry_queue"),
+    path("<id:job_id>/download/", views.download, name="download"),
+    path("<id:job_id>/retry-queue/", views.retry_queue, name="retry_queue"),
 ]

@@ -9,6 +9,6 @@ app_name = "settings"
 urlpatterns = [
     path("", settings_views.group_settings, name="groups"),
     path("groups/new/", settings_views.create_group, name="create_group"),
-    path("groups/<int:group_id>/map/", settings_views.map_group, name="map_group"),
-    path("groups/<int:group_id>/unmap/", settings_views.unmap_group, name="unmap_group"),
+    path("groups/<id:group_id>/map/", settings_views.map_group, name="map_group"),
+    path("groups/<id:group_id>/unmap/", settings_views.unmap_group, name="unmap_group"),
 ]

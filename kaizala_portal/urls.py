@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from users import views as user_views
 from users.forms import PhoneAuthenticationForm
+
+from .converters import IdConverter
+
+# Before the apps' URL modules are included below: their patterns name it.
+register_converter(IdConverter, "id")
 
 account_urls = [
     path("", user_views.account, name="account"),

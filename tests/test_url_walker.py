@@ -20,8 +20,9 @@ from exports.models import ExportJob
 from groups.models import GroupMembership
 from imports.models import ImportJob
 from kaizala_portal import policy
+from users.filters import CONDITIONS
 
-from .factories import GroupFactory, GroupMembershipFactory
+from .factories import AttributeDefinitionFactory, GroupFactory, GroupMembershipFactory
 
 # Pages outside any organization, and who may open them.
 PUBLIC = {"login"}
@@ -172,3 +173,81 @@ def test_every_url_refuses_a_post_without_the_csrf_token(organization, org_admin
     response = client.post(url, {"anything": "1"})
     assert response.status_code == 403, f"{name} answered {response.status_code} to a POST without a CSRF token"
     assert "CSRF" in response.content.decode(), f"{name} refused the POST, but not for its missing CSRF token"
+
+
+# Hostile values ---------------------------------------------------------------------------------
+
+# What an attacker puts where an id goes: none may reach the database as a query it cannot run.
+HOSTILE_IDS = [
+    "0",
+    "9223372036854775807",
+    "9223372036854775808",
+    "99999999999999999999",
+    "-1",
+    "1e3",
+    "%C3%A9",
+    "%D9%A3",
+]
+SENTINEL_ID = 987654321
+ID_ROUTES = [(name, converters) for name, _, converters in ROUTES if set(converters) - {"org_slug"}]
+
+
+@pytest.mark.parametrize("value", HOSTILE_IDS)
+@pytest.mark.parametrize(("name", "converters"), ID_ROUTES, ids=[name for name, _ in ID_ROUTES])
+def test_every_id_in_a_url_answers_hostile_values_with_404_never_an_error(
+    client_for, organization, superuser, things, name, converters, value
+):
+    client = client_for(superuser)  # whom the policy allows everything, in every organization
+    for key in set(converters) - {"org_slug"}:
+        kwargs = kwargs_for(name, converters, organization, things) | {key: SENTINEL_ID}
+        url = reverse(name, kwargs=kwargs).replace(str(SENTINEL_ID), value)
+        for method in ("get", "post"):
+            status = getattr(client, method)(url).status_code
+            assert status in (404, 405), f"{name} <{key}>={value} ({method}) answered {status}"
+
+
+# What an attacker puts in a list's query string: every list page reads these, or its own filters.
+HOSTILE_QUERY_VALUES = [
+    "",
+    "0",
+    "-1",
+    "9223372036854775808",
+    "1e309",
+    "-1e309",
+    "NaN",
+    "9999-12-31",
+    "31/12/9999",
+    "0001-01-01",
+    "\x00",
+    "é" * 3,
+    "x" * 10_000,
+]
+LIST_ROUTES = [name for name, _, converters in ROUTES if set(converters) == {"org_slug"} and name not in PUBLIC]
+
+
+@pytest.fixture
+def hostile_query_names(organization):
+    """Every query parameter a list page of the organization reads, attribute filters of every type included."""
+    definitions = [
+        AttributeDefinitionFactory(organization=organization, name=f"Hostile {value_type}", value_type=value_type)
+        for value_type in ("string", "number", "boolean", "datetime")
+    ]
+    names = ["page", "per_page", "sort", "q", "show", "verb", "actor", "since", "until", "group", "parent", "next"]
+    names += [f"a{d.pk}_{condition}" for d in definitions for condition in CONDITIONS[d.value_type]]
+    return names + [f"-{d.column_key}" for d in definitions]
+
+
+@pytest.mark.parametrize("name", LIST_ROUTES)
+def test_every_page_answers_hostile_query_strings_without_an_error(
+    client_for, organization, org_admin, things, hostile_query_names, name
+):
+    url = reverse(name, kwargs=kwargs_for(name, ("org_slug",), organization, things))
+    client = client_for(org_admin)
+    for value in HOSTILE_QUERY_VALUES:
+        query = {key: value for key in hostile_query_names} | {"sort": value}
+        status = client.get(url, query).status_code
+        assert status < 500, f"{name}?…={value[:20]!r} answered {status}"
+    # Each parameter given twice, and each sort key in turn.
+    assert client.get(url, {key: ["1", "2"] for key in hostile_query_names}).status_code < 500
+    for key in hostile_query_names:
+        assert client.get(url, {"sort": key.lstrip("-")}).status_code < 500, f"{name}?sort={key}"

@@ -1,5 +1,7 @@
 """Search, sort and attribute filters of the Users list."""
 
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
@@ -110,6 +112,9 @@ def _date_range(qs, key: str, condition: str, value: str):
     text = Cast(KT(f"attribute_values__{key}"), output_field=CharField())
     if condition == "min":
         return qs.alias(date_text=text).filter(date_text__gte=value)
+    if value[:10] == dt.date.max.isoformat():
+        # Until the last day there is: every date, and no next day to stop before.
+        return qs.filter(**{f"attribute_values__{key}__isnull": False})
     return qs.alias(date_text=text).filter(date_text__lt=types.datetime.day_after(value))
 
 

@@ -167,6 +167,8 @@ class TestUsersList:
             ({"a{joined}_min": "1/1/2024"}, ["Asha", "Chen"]),
             ({"a{joined}_max": "31/03/2024"}, ["Asha", "Bala", "Chen"]),
             ({"a{joined}_max": "30/03/2024"}, ["Asha", "Bala"]),
+            ({"a{joined}_max": "31/12/9999"}, ["Asha", "Bala", "Chen"]),  # the last day there is
+            ({"a{joined}_max": "9999-12-31"}, ["Asha", "Bala", "Chen"]),
         ],
     )
     def test_filters_by_attribute_value(self, client_for, organization, org_admin, attributes, staff, params, expected):
