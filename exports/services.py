@@ -11,7 +11,6 @@ leaves no half file behind a Completed job, and the run that retries it writes t
 again from the start (an export changes nothing, so starting over is always safe).
 """
 
-import csv
 import functools
 import itertools
 import logging
@@ -35,7 +34,7 @@ from attributes.selectors import definitions_of
 from audit import services as audit
 from audit.models import AuditEvent
 from groups.models import Group, GroupMembership
-from imports.formulas import neutralise
+from imports.formulas import GuardedWriter, NotFormula
 from imports.services import template_header
 from kaizala_portal import jobs, policy
 from kaizala_portal.jobs import LostClaim
@@ -107,7 +106,7 @@ class RowLayout:
         """``row`` is a tuple of ``ROW_FIELDS``; ``groups`` the user's (group name, role) in the organization."""
         _user_id, name, phone_number, values, role, added_directly, added_utc = row
         # Phone numbers are E.164 ("+91…"): guarded like any text, and the import reads them back.
-        cells = [neutralise(name), neutralise(phone_number)]
+        cells = [name, phone_number]
         for key, formatted in self.attributes:
             value = values.get(key)
             cells.append("" if value is None else formatted(value))
@@ -115,7 +114,7 @@ class RowLayout:
         if groups:
             group_names = [group for group, _ in groups]
             cells.append(_groups_cell(groups))
-            cells.append(neutralise(describe_source(added_directly=added_directly, group_names=group_names)))
+            cells.append(describe_source(added_directly=added_directly, group_names=group_names))
         else:
             cells.append("")
             cells.append(self.sources_without_groups[added_directly])
@@ -126,20 +125,20 @@ class RowLayout:
 def _groups_cell(groups: list[tuple[str, str]]) -> str:
     """ "Sales North (admin), Field Team", as the Users list's Groups column shows them."""
     names = (f"{group} (admin)" if role == GroupMembership.Role.ADMIN else group for group, role in groups)
-    return neutralise(", ".join(names))
+    return ", ".join(names)
 
 
 # Types whose CSV text never starts like a formula: Yes/No, ISO dates, and numbers ("-5"),
-# which a spreadsheet reads as numbers. Only free text needs the guard.
+# which a spreadsheet reads as numbers. Only free text needs the guard (the writer's).
 UNGUARDED_TYPES = {"number", "boolean", "datetime"}
 
 
 def _attribute_formatter(value_type: str) -> Callable[[object], str]:
-    """A value's CSV text, as ``types.format_value`` writes it for re-import, guarded where it is text."""
+    """A value's CSV text, as ``types.format_value`` writes it for re-import."""
     format_value = types.TYPES[value_type].format_value
     if value_type in UNGUARDED_TYPES:
-        return functools.partial(format_value, for_csv=True)
-    return lambda value: neutralise(format_value(value, for_csv=True))
+        return lambda value: NotFormula(format_value(value, for_csv=True))
+    return functools.partial(format_value, for_csv=True)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -259,7 +258,7 @@ def _write(job: ExportJob, run_id: str) -> None:
     try:
         with open(partial, "w", encoding="utf-8", newline="") as out:
             out.write("\ufeff")  # a BOM, so that Excel reads the file as UTF-8
-            writer = csv.writer(out)
+            writer = GuardedWriter(out)
             writer.writerow(layout.header)
             saved_at = time.monotonic()
             for rows in export_rows(job.organization, users, layout, chunk_size=settings.EXPORT_CHUNK_SIZE):

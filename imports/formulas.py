@@ -10,6 +10,8 @@ apostrophes before such a character (``'=x``) gets one more apostrophe too; the 
 takes off one, never more.
 """
 
+import csv
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _GUARDED_STARTS = frozenset("=+-@\t\r'")
 
@@ -30,3 +32,35 @@ def restore(cell: str) -> str:
     if cell[:1] == "'" and _looks_like_formula(cell[1:]):
         return cell[1:]
     return cell
+
+
+class NotFormula(str):
+    """Text that is what it looks like whatever it starts with (a number such as "-5", a date).
+
+    ``GuardedWriter`` writes it as it is, so that a spreadsheet reads the number as a number.
+    """
+
+
+def guard(cell):
+    """A cell as ``GuardedWriter`` writes it: text guarded, numbers and ``NotFormula`` as they are."""
+    if isinstance(cell, str) and not isinstance(cell, NotFormula):
+        return neutralise(cell)
+    return cell
+
+
+class GuardedWriter:
+    """The one way the portal writes CSV: ``csv.writer`` with every text cell guarded, headers included.
+
+    Headers hold the organization's own text (attribute names, a file's header row), as
+    much as the rows do.
+    """
+
+    def __init__(self, out):
+        self._writer = csv.writer(out)
+
+    def writerow(self, row):
+        return self._writer.writerow([guard(cell) for cell in row])
+
+    def writerows(self, rows) -> None:
+        for row in rows:
+            self.writerow(row)

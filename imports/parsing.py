@@ -85,7 +85,11 @@ class RowParser:
     def is_skipped(self, cells: list[str]) -> bool:
         """Blank rows, and the template's example row left as it was."""
         stripped = [c.strip() for c in cells]
-        return not any(stripped) or tuple(stripped[: len(self.example)]) == self.example
+        if not any(stripped):
+            return True
+        # As the template wrote it: its example phone number guarded like any cell starting with "+".
+        head = stripped[: len(self.example)]
+        return head[0] == self.example[0] and tuple(formulas.restore(c) for c in head) == self.example
 
     def parse(self, number: int, cells: list[str]) -> ParsedRow | RowError:
         def cell(index: int) -> str:

