@@ -5,13 +5,25 @@ from django.conf import settings
 
 from users.models import Organization
 
+from . import destinations
 from .models import Connector
+
+
+class CallbackURLField(forms.URLField):
+    """A URL field that also refuses callbacks to the portal's own machine or network."""
+
+    def clean(self, value):
+        url = super().clean(value)
+        if url:
+            # The URL as typed, not as cleaned: URLField would supply the https:// someone left out.
+            destinations.refuse_internal(value)
+        return url
 
 
 class ConnectorForm(forms.Form):
     name = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    callback_url = forms.URLField(
+    callback_url = CallbackURLField(
         label="Callback URL",
         max_length=500,
         assume_scheme="https",

@@ -140,10 +140,10 @@ def test_a_connector_form_with_a_mistake_says_what_and_registers_nothing(
 def test_plain_http_callbacks_are_allowed_when_https_is_not_required(client_for, member, settings):
     settings.CONNECTORS_REQUIRE_HTTPS = False
 
-    response = client_for(member).post(url("create"), {**FORM, "callback_url": "http://localhost:8001/hook"})
+    response = client_for(member).post(url("create"), {**FORM, "callback_url": "http://crm.example.com:8001/hook"})
 
     assert response.status_code == 200
-    assert Connector.objects.get().callback_url == "http://localhost:8001/hook"
+    assert Connector.objects.get().callback_url == "http://crm.example.com:8001/hook"
 
 
 def test_the_list_shows_ones_own_connectors_and_with_the_toggle_all(client_for, organization, org_admin, member):
