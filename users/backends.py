@@ -43,8 +43,15 @@ class PhoneNumberBackend(ModelBackend):
 
 
 def axes_username(request, credentials) -> str:
-    """The name django-axes counts failures under: the number, however it was written."""
+    """The name django-axes counts failures under: the account the login resolves to, however it was written.
+
+    A national spelling can mean a number in each organization's region; when one of them
+    is an account, failures count against that account, as its international spelling's do.
+    """
     credentials = credentials or {}
     raw = credentials.get("username") or credentials.get(User.USERNAME_FIELD) or ""
     candidates = login_candidates(raw)
+    accounts = list(User.objects.filter(phone_number__in=candidates).values_list("phone_number", flat=True)[:2])
+    if len(accounts) == 1:
+        return accounts[0]
     return ",".join(sorted(candidates)) if candidates else raw.strip()

@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from . import phones
 from .columns import Column, max_extra_columns
@@ -19,6 +20,22 @@ class PhoneAuthenticationForm(AuthenticationForm):
         "invalid_login": "That phone number and password do not match an account. Both are case-sensitive.",
         "inactive": "This account is inactive.",
     }
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Checks the old password as logging in does, so that guesses count towards the same lockout."""
+
+    def __init__(self, user, *args, request, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        # Through the authentication backends, django-axes's first: a failure is counted, and a
+        # locked account is refused (its middleware answers with the lockout page).
+        if authenticate(self.request, username=self.user.phone_number, password=old_password) != self.user:
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
 
 
 class OwnNameForm(forms.ModelForm):

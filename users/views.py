@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from . import selectors, services
 from .access import access_org_user, organization_view
 from .columns import available_columns
 from .filters import OrganizationUserFilter
-from .forms import AddPhoneListForm, AddUserForm, ListColumnsForm, OwnNameForm
+from .forms import AddPhoneListForm, AddUserForm, ListColumnsForm, OwnNameForm, ThrottledPasswordChangeForm
 
 
 def home(request: HttpRequest):
@@ -23,6 +24,13 @@ def home(request: HttpRequest):
     if len(organizations) == 1:
         return redirect("organization_home", org_slug=organizations[0].slug)
     return redirect("organization_picker")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"request": self.request}
 
 
 @require_http_methods(["GET", "POST"])

@@ -90,3 +90,25 @@ def test_a_user_added_without_a_password_cannot_log_in(client, db):
     user.save()
     log_in(client, "+91 98123 00000", "")
     assert "_auth_user_id" not in Client().session
+
+
+def test_a_national_spelling_counts_against_the_same_account_whatever_the_regions(client, priya):
+    OrganizationFactory(default_region="GB")  # "098123 45678" may now mean a GB number too
+    for _attempt in range(5):
+        log_in(client, "+91 98123 45678", "wrong")
+    response = log_in(client, "098123 45678")  # the right password, in the national spelling
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_guessing_the_old_password_is_throttled_like_logging_in(client, priya):
+    log_in(client, "+91 98123 45678")
+    change = reverse("password_change")
+    new = {"new_password1": "a new long passphrase", "new_password2": "a new long passphrase"}
+    for _attempt in range(5):
+        client.post(change, {"old_password": "guess", **new})
+    response = client.post(change, {"old_password": PASSWORD, **new})
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.content.decode()
+    priya.refresh_from_db()
+    assert priya.check_password(PASSWORD)
