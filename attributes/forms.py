@@ -117,6 +117,13 @@ class ProfileForm(forms.Form):
     )
     version = forms.CharField(widget=forms.HiddenInput, required=False)
 
+    def clean_name(self):
+        # One line, shown as typed: as the Add Users form and the import require.
+        name = self.cleaned_data["name"]
+        if problem := types.string.unsafe_characters(name, one_line=True):
+            raise forms.ValidationError(f"The name {problem}.")
+        return name
+
 
 class AttributeValuesForm(forms.Form):
     """A user's attribute values, one field per definition, parsed by the attribute's type."""

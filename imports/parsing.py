@@ -114,7 +114,10 @@ class RowParser:
                 return RowError(number, column.name, f"“{cell(column.index)}” {problem}.", cells)
             if value is not None:
                 values[column.key] = value
-        row = ParsedRow(number, e164, cell(self.name_index), values, cells, json.dumps(values))
+        name = cell(self.name_index)
+        if problem := types.string.unsafe_characters(name, one_line=True):
+            return RowError(number, "Name", f"The name {problem}.", cells)
+        row = ParsedRow(number, e164, name, values, cells, json.dumps(values))
         row.joining_error = self.new_user_error(row)
         return row
 

@@ -3,6 +3,8 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
+from attributes import types
+
 from . import phones
 from .columns import Column, max_extra_columns
 from .models import Organization, User
@@ -48,6 +50,13 @@ class OwnNameForm(forms.ModelForm):
         }
 
 
+def clean_person_name(name: str) -> str:
+    """A name as an organization may give it: one line, shown as typed (as imports require too)."""
+    if problem := types.string.unsafe_characters(name, one_line=True):
+        raise forms.ValidationError(f"The name {problem}.")
+    return name
+
+
 class AddUserForm(forms.Form):
     name = forms.CharField(max_length=200)
     phone_number = forms.CharField(max_length=40, widget=forms.TextInput(attrs={"inputmode": "tel"}))
@@ -58,6 +67,9 @@ class AddUserForm(forms.Form):
         self.fields[
             "phone_number"
         ].help_text = f"Numbers without a country code are read as {organization.region_label} numbers."
+
+    def clean_name(self):
+        return clean_person_name(self.cleaned_data["name"])
 
     def clean_phone_number(self):
         raw = self.cleaned_data["phone_number"]

@@ -6,15 +6,29 @@ from .base import InvalidValue
 
 LABEL = "Text"
 MAX_LENGTH = 1000
-# Below space, except tab, line feed and carriage return.
-_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Below space (tab, line feed and carriage return aside), DEL, and the C1 controls.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Characters that make text show in another order than it is stored ("Trojan Source").
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile("[\t\n\r\u2028\u2029]")
+
+
+def unsafe_characters(text: str, *, one_line: bool = False) -> str | None:
+    """Why ``text`` would not show as what was typed (None when it would); names are ``one_line``."""
+    if _CONTROL_CHARACTERS.search(text):
+        return "contains control characters"
+    if _BIDI_CONTROLS.search(text):
+        return "contains characters that reverse how text is shown"
+    if one_line and _LINE_BREAKS.search(text):
+        return "breaks across lines"
+    return None
 
 
 def parse(text: str, *, context) -> str:
     if len(text) > MAX_LENGTH:
         raise InvalidValue(f"is longer than {MAX_LENGTH} characters")
-    if _CONTROL_CHARACTERS.search(text):
-        raise InvalidValue("contains control characters")
+    if problem := unsafe_characters(text):
+        raise InvalidValue(problem)
     return text
 
 

@@ -133,7 +133,10 @@ def test_files_excel_produces_are_read_correctly(make_job, organization, org_adm
     assert job.status == ImportJob.Status.COMPLETED, job.failure_reason
     people = members(organization)
     assert people["+919812300041"].name == name
-    assert people["+919812300042"].name == 'Line "one"\nline two, with comma'
+    # The quoted cell is read whole, line break and comma included; a name is one line, so it is refused.
+    (error,) = job.row_errors.all()
+    assert (error.row_number, error.reason) == (3, "The name breaks across lines.")
+    assert error.values == ['Line "one"\nline two, with comma', "+91 98123 00042"]
 
 
 def _quote(cell: str, delimiter: str) -> str:
@@ -231,3 +234,17 @@ def test_a_finished_job_is_not_run_again(make_job, organization, org_admin):
     members(organization)["+919812300081"].delete()
     run(job)
     assert "+919812300081" not in members(organization)
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("Asha\x1b[31m", "The name contains control characters."),
+        ("Asha \u202eahsA", "The name contains characters that reverse how text is shown."),
+        ("Asha\nRao", "The name breaks across lines."),
+    ],
+)
+def test_names_that_would_not_show_as_typed_are_refused_row_by_row(make_job, organization, org_admin, name, reason):
+    job = run(make_job(f'Name,Phone Number\n"{name}",+91 98123 00051\nRavi,+91 98123 00052\n'))
+    assert [(e.row_number, e.column, e.reason) for e in job.row_errors.all()] == [(2, "Name", reason)]
+    assert set(members(organization)) == {org_admin.phone_number, "+919812300052"}

@@ -110,3 +110,12 @@ def test_adding_requires_a_csrf_token(organization, org_admin):
     response = client.post(add_url(organization), {"add_list": "1", "list-phone_numbers": "+91 98123 45678"})
     assert response.status_code == 403
     assert members_of(organization) == {org_admin.phone_number}
+
+
+def test_a_name_that_would_not_show_as_typed_is_refused_beside_the_field(client_for, organization, org_admin):
+    before = OrganizationUser.objects.count()
+    response = client_for(org_admin).post(
+        add_url(organization), {"add_one": "1", "one-name": "Priya \u202eamrahS", "one-phone_number": "098123 45678"}
+    )
+    assert "The name contains characters that reverse how text is shown." in response.content.decode()
+    assert OrganizationUser.objects.count() == before
