@@ -35,7 +35,7 @@ from audit import services as audit
 from audit.models import AuditEvent
 from groups.models import Group, GroupMembership
 from imports.formulas import GuardedWriter, NotFormula
-from imports.services import template_header
+from imports.services import EXPORTED_READ_ONLY, template_header
 from kaizala_portal import jobs, policy
 from kaizala_portal.jobs import LostClaim
 from kaizala_portal.policy import Action, Viewer
@@ -48,7 +48,7 @@ from .models import ExportJob
 logger = logging.getLogger(__name__)
 
 # After the import template's columns: what the portal knows of each user that an import does not set.
-READ_ONLY_HEADER = ["Role", "Groups", "Source", "Date added"]
+READ_ONLY_HEADER = EXPORTED_READ_ONLY
 DATE_ADDED_FORMAT = "%Y-%m-%d %H:%M"
 # What each row is read as: values, not model instances, which would cost more than writing the row.
 # The date added comes as the database's UTC text rather than a datetime (see _date_added).

@@ -7,3 +7,7 @@ class UploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
         help_text="A .csv file like the template (or an Excel .xlsx workbook).",
     )
+    # Shown once the file turns out to have columns that match no attribute.
+    ignore_unknown_columns = forms.BooleanField(
+        required=False, label="Import it anyway, without the columns listed above"
+    )

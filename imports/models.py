@@ -26,6 +26,8 @@ class ImportJob(BackgroundJob):
     token = models.CharField(max_length=32, unique=True)
     # The file's header row as written, for the error log.
     header = models.JSONField(default=list, blank=True)
+    # Columns of the file that match no attribute: the uploader chose to import without them.
+    ignored_columns = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
 
     # Counts, saved with each batch's progress: a retried job resumes after ``rows_done``.

@@ -5,6 +5,7 @@ rows and the job's progress are committed together. A run that stops anywhere re
 after the last committed batch, so no row is imported twice or skipped.
 """
 
+import difflib
 import io
 import logging
 import secrets
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 NAME, PHONE = "name", "phone number"
 # A read-only column of exported files (see exports.services): people's Source in the organization.
 SOURCE = "source"
+# The columns exported files add after the template's: read-only, an import passes over them.
+EXPORTED_READ_ONLY = ["Role", "Groups", "Source", "Date added"]
 EXAMPLE_NAME, EXAMPLE_PHONE = "Priya Sharma (example)", "+91 98123 45678"
 EXAMPLE_VALUES = {"string": "Example", "number": "42", "boolean": "Yes", "datetime": "2024-03-31"}
 FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
@@ -87,6 +90,29 @@ def check_upload(*, organization: Organization, upload: UploadedFile) -> str:
     return file_format
 
 
+@dataclass(frozen=True)
+class UnknownColumn:
+    header: str  # as the file's first row has it, normalised
+    suggestion: str  # the attribute or column it may have meant, or ""
+
+
+def unknown_columns(*, organization: Organization, upload: UploadedFile, file_format: str) -> list[UnknownColumn]:
+    """The file's columns that match no column of the template (nor an export's): an import would ignore them."""
+    upload.seek(0)
+    start = upload.read() if file_format == "xlsx" else upload.read(64 * 1024)
+    upload.seek(0)
+    known = {
+        normalise_header(label): label
+        for label in ["Name", "Phone Number", *EXPORTED_READ_ONLY, *(d.name for d in definitions_of(organization))]
+    }
+    unknown = []
+    for header in sniff_header(start, file_format):
+        if header and header not in known:
+            close = difflib.get_close_matches(header, known, n=1, cutoff=0.6)
+            unknown.append(UnknownColumn(header, known[close[0]] if close else ""))
+    return unknown
+
+
 def missing_columns(header: list[str], definitions: list[AttributeDefinition]) -> None:
     missing = [label for label, key in [("Name", NAME), ("Phone Number", PHONE)] if key not in header]
     if missing:
@@ -97,7 +123,12 @@ def missing_columns(header: list[str], definitions: list[AttributeDefinition]) -
 
 
 def create_import_job(
-    *, organization: Organization, uploaded_by: User, upload: UploadedFile, file_format: str
+    *,
+    organization: Organization,
+    uploaded_by: User,
+    upload: UploadedFile,
+    file_format: str,
+    ignored_columns: list[str] = (),
 ) -> ImportJob:
     """Keep the upload and queue it; the job starts when the transaction commits."""
     from .tasks import enqueue_import
@@ -109,6 +140,7 @@ def create_import_job(
             file_name=Path(upload.name).name[:255],
             file_format=file_format,
             token=secrets.token_hex(16),
+            ignored_columns=list(ignored_columns),
         )
         job.file.save(job.file_name, upload, save=False)
         job.save()

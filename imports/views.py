@@ -53,8 +53,17 @@ def _upload(request: HttpRequest, viewer: Viewer, size_limit: SizeLimitedUpload)
         except UnreadableFile as problem:
             form.add_error("file", str(problem))
         else:
+            unknown = services.unknown_columns(organization=viewer.organization, upload=upload, file_format=file_format)
+            if unknown and not form.cleaned_data["ignore_unknown_columns"]:
+                # Nothing is kept yet: the admin corrects the file, or confirms with it selected again.
+                context = {"viewer": viewer, "form": form, "unknown_columns": unknown}
+                return render(request, "imports/upload.html", context)
             job = services.create_import_job(
-                organization=viewer.organization, uploaded_by=request.user, upload=upload, file_format=file_format
+                organization=viewer.organization,
+                uploaded_by=request.user,
+                upload=upload,
+                file_format=file_format,
+                ignored_columns=[column.header for column in unknown],
             )
             job.refresh_from_db(fields=["queued_at"])  # set once the broker took its task, on commit
             if job.queued_at is None:
@@ -62,7 +71,7 @@ def _upload(request: HttpRequest, viewer: Viewer, size_limit: SizeLimitedUpload)
             else:
                 messages.success(request, f"“{job.file_name}” was uploaded; it is being imported.")
             return redirect("imports:history", org_slug=viewer.organization.slug)
-    return render(request, "imports/upload.html", {"viewer": viewer, "form": form})
+    return render(request, "imports/upload.html", {"viewer": viewer, "form": form, "unknown_columns": []})
 
 
 @organization_view(Action.IMPORT_USERS)

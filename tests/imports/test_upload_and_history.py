@@ -12,6 +12,8 @@ from django.utils import timezone
 from imports import services
 from imports.models import ImportJob
 
+from ..factories import AttributeDefinitionFactory
+
 
 def url(name, organization, **kwargs):
     return reverse(f"imports:{name}", kwargs={"org_slug": organization.slug, **kwargs})
@@ -239,3 +241,36 @@ def test_a_file_just_over_the_limit_is_stopped_as_it_arrives(client_for, organiz
     assert sum(map(len, KeepsWhatItReceives.received)) <= settings.IMPORT_MAX_UPLOAD_BYTES
     assert not ImportJob.objects.exists()
     assert stored_files(settings) == []
+
+
+def test_columns_that_match_no_attribute_are_named_before_anything_is_imported(
+    client_for, organization, org_admin, settings, django_capture_on_commit_callbacks
+):
+    AttributeDefinitionFactory(organization=organization, name="AUD Text")
+    content = b"Name,Phone Number,AUD Txt,Shoe size\nAsha,+919812300001,x,42\n"
+    client = client_for(org_admin)
+
+    response = upload(client, organization, content)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "some columns match no attribute of Contoso" in page
+    assert "“aud txt”: did you mean “AUD Text”?" in page and "“shoe size”</li>" in page
+    assert not ImportJob.objects.exists() and stored_files(settings) == []
+
+    # Selected again and confirmed: imported without them, and the history says so.
+    with django_capture_on_commit_callbacks():
+        confirmed = client.post(
+            url("upload", organization),
+            {"file": SimpleUploadedFile("users.csv", content), "ignore_unknown_columns": "on"},
+        )
+    assert confirmed.status_code == 302
+    assert ImportJob.objects.get().ignored_columns == ["aud txt", "shoe size"]
+    assert "Without the columns aud txt, shoe size" in client.get(url("history", organization)).content.decode()
+
+
+def test_an_exported_files_read_only_columns_are_not_unknown(client_for, organization, org_admin):
+    content = b"Name,Phone Number,Role,Groups,Source,Date added\nAsha,+919812300001,Member,,Added directly,\n"
+    response = upload(client_for(org_admin), organization, content)
+    assert response.status_code == 302
+    assert ImportJob.objects.get().ignored_columns == []
