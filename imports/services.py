@@ -25,7 +25,7 @@ from kaizala_portal import jobs
 from kaizala_portal.jobs import LostClaim
 from users.models import Organization, OrganizationUser, User
 
-from . import bulk, preparing
+from . import bulk, preparing, workbooks
 from .formulas import GuardedWriter
 from .limits import RowLimits
 from .models import ImportJob, ImportRowError
@@ -83,11 +83,27 @@ def check_upload(*, organization: Organization, upload: UploadedFile) -> str:
         raise UnreadableFile(too_big_message(upload.size, limit))
     if upload.size == 0:
         raise UnreadableFile("The file is empty.")
+    if file_format == "xlsx":
+        _check_workbook(upload)
     upload.seek(0)
     start = upload.read() if file_format == "xlsx" else upload.read(64 * 1024)
     upload.seek(0)
     missing_columns(sniff_header(start, file_format), definitions_of(organization))
     return file_format
+
+
+def _check_workbook(source) -> None:
+    limits = workbooks.WorkbookLimits(
+        max_uncompressed_bytes=settings.IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES,
+        max_shared_strings=settings.IMPORT_XLSX_MAX_SHARED_STRINGS,
+    )
+    try:
+        workbooks.check(source, limits)
+    except workbooks.WorkbookTooLarge as problem:
+        raise UnreadableFile(str(problem)) from None
+    finally:
+        if hasattr(source, "seek"):
+            source.seek(0)
 
 
 @dataclass(frozen=True)
@@ -242,6 +258,8 @@ def _claim(job_id: int, run_id: str) -> ImportJob | None:
 
 def _process(job: ImportJob, run_id: str) -> None:
     path = Path(job.file.path)
+    if job.file_format == "xlsx":
+        _check_workbook(path)  # again: the limits may have changed since the upload, or it came another way
     with open_sheet(path, job.file_format) as sheet:
         parser = row_parser(job.organization, sheet.header)
         if job.total_rows is None:
