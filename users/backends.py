@@ -1,7 +1,12 @@
 """Logging in with a phone number written any common way."""
 
+from datetime import timedelta
+
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import Sum
+from django.utils import timezone
 
 from . import phones
 from .models import Organization, User
@@ -37,9 +42,22 @@ class PhoneNumberBackend(ModelBackend):
             User().set_password(password)
             return None
         user = matches[0]
+        if request is not None and account_locked_out(user.phone_number):
+            # django-axes's middleware answers with its lockout page, as for a lockout of its own.
+            request.axes_locked_out = True
+            return None
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+def account_locked_out(phone_number: str) -> bool:
+    """Whether the account has failed LOGIN_ACCOUNT_FAILURE_LIMIT times, from all addresses, within the cool-off."""
+    since = timezone.now() - timedelta(hours=settings.AXES_COOLOFF_TIME)
+    failures = AccessAttempt.objects.filter(username=phone_number, attempt_time__gte=since).aggregate(
+        total=Sum("failures_since_start")
+    )["total"]
+    return (failures or 0) >= settings.LOGIN_ACCOUNT_FAILURE_LIMIT
 
 
 def axes_username(request, credentials) -> str:

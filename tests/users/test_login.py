@@ -112,3 +112,15 @@ def test_guessing_the_old_password_is_throttled_like_logging_in(client, priya):
     assert "Too many failed attempts" in response.content.decode()
     priya.refresh_from_db()
     assert priya.check_password(PASSWORD)
+
+
+def test_failures_from_many_addresses_add_up_against_the_account(client, priya, settings):
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 8
+    for address in ("192.0.2.1", "192.0.2.2"):
+        for _attempt in range(4):  # under the per-address limit of 5 each
+            client.post(reverse("login"), {"username": "+91 98123 45678", "password": "x"}, REMOTE_ADDR=address)
+    response = client.post(
+        reverse("login"), {"username": "+91 98123 45678", "password": PASSWORD}, REMOTE_ADDR="192.0.2.3"
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
