@@ -6,6 +6,8 @@ from django.utils import timezone
 from kaizala_portal.jobs import BackgroundJob
 from users.models import Organization, User
 
+from . import reader
+
 
 def upload_path(job: "ImportJob", filename: str) -> str:
     # The stored name says nothing guessable; the file name people know is kept on the job.
@@ -28,6 +30,13 @@ class ImportJob(BackgroundJob):
     header = models.JSONField(default=list, blank=True)
     # Columns of the file that match no attribute: the uploader chose to import without them.
     ignored_columns = models.JSONField(default=list, blank=True)
+    # A CSV file's encoding when it is not Unicode, as the uploader confirmed it ("" to detect).
+    encoding = models.CharField(max_length=20, blank=True, default="")
+
+    @property
+    def encoding_label(self) -> str:
+        return reader.encoding_label(self.encoding)
+
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
 
     # Counts, saved with each batch's progress: a retried job resumes after ``rows_done``.

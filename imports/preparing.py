@@ -43,10 +43,11 @@ class Source:
     file_format: str
     skip: int = 0
     batch_size: int = 2000
+    encoding: str = ""  # a CSV file's, as its uploader confirmed it; "" to detect it
 
     def batches(self) -> Iterator[Batch]:
         """The rows after the first ``skip``, ``batch_size`` at a time; raises UnreadableFile where reading fails."""
-        with open_sheet(Path(self.path), self.file_format) as sheet:
+        with open_sheet(Path(self.path), self.file_format, self.encoding) as sheet:
             rows = sheet.rows
             for _ in itertools.islice(rows, self.skip):
                 pass  # committed by an earlier run

@@ -44,10 +44,58 @@ class Sheet:
         self.close()
 
 
-def open_sheet(path: Path, file_format: str) -> Sheet:
+# Encodings other than Unicode that an admin may tell the upload page a CSV file is in.
+LEGACY_ENCODINGS = {
+    "cp1252": "Western European (Windows-1252)",
+    "cp1250": "Central European (Windows-1250)",
+    "cp1251": "Cyrillic (Windows-1251)",
+    "cp1253": "Greek (Windows-1253)",
+    "cp1254": "Turkish (Windows-1254)",
+    "cp1256": "Arabic (Windows-1256)",
+    "cp874": "Thai (Windows-874)",
+    "cp932": "Japanese (Shift-JIS)",
+    "gb18030": "Chinese, simplified (GB18030)",
+    "big5": "Chinese, traditional (Big5)",
+    "cp949": "Korean (Windows-949)",
+    "iso8859_1": "Latin-1 (ISO-8859-1)",
+}
+UNICODE_ENCODINGS = {"utf-8": "Unicode (UTF-8)", "utf-8-sig": "Unicode (UTF-8)", "utf-16": "Unicode (UTF-16)"}
+
+
+def encoding_label(encoding: str) -> str:
+    return UNICODE_ENCODINGS.get(encoding) or LEGACY_ENCODINGS.get(encoding) or encoding
+
+
+def guess_legacy_encoding(sample: bytes) -> str:
+    """The likeliest of LEGACY_ENCODINGS for text that is not Unicode."""
+    from charset_normalizer import from_bytes
+
+    candidates = [match.encoding for match in from_bytes(sample)]
+    if "cp1252" in candidates:
+        return "cp1252"  # what Excel saves CSV in on most Windows machines, when the text allows it
+    return next((candidate for candidate in candidates if candidate in LEGACY_ENCODINGS), "cp1252")
+
+
+def sniff_encoding(data: bytes) -> str:
+    """The encoding of an upload, from its first bytes: a Unicode one, or the likeliest legacy one."""
+    sample = data[:SNIFF_BYTES]
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        # Not final unless the file ends here: a character cut by the sample's end is fine.
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=len(data) <= SNIFF_BYTES)
+    except UnicodeDecodeError:
+        return guess_legacy_encoding(sample)
+    return "utf-8"
+
+
+def open_sheet(path: Path, file_format: str, encoding: str = "") -> Sheet:
+    """The file's sheet; a CSV file read in ``encoding`` when the uploader chose one, else as detected."""
     if file_format == "xlsx":
         return _open_xlsx(path)
-    return _open_csv(path)
+    return _open_csv(path, encoding)
 
 
 def detect_encoding(path: Path) -> str:
@@ -69,8 +117,8 @@ def detect_encoding(path: Path) -> str:
     return "utf-8"
 
 
-def _open_csv(path: Path) -> Sheet:
-    encoding = detect_encoding(path)
+def _open_csv(path: Path, encoding: str = "") -> Sheet:
+    encoding = encoding or detect_encoding(path)
     try:
         text = open(path, encoding=encoding, newline="", errors="strict")
         sample = text.read(SNIFF_BYTES)
@@ -142,7 +190,7 @@ def _cell_text(cell) -> str:
     return str(cell)
 
 
-def sniff_header(data: bytes, file_format: str) -> list[str]:
+def sniff_header(data: bytes, file_format: str, encoding: str = "") -> list[str]:
     """The header of an upload's first bytes, for the upload form's cheap checks."""
     if file_format == "xlsx":
         from openpyxl import load_workbook
@@ -154,7 +202,7 @@ def sniff_header(data: bytes, file_format: str) -> list[str]:
         except Exception:
             raise UnreadableFile("The file is not a readable Excel workbook (.xlsx).") from None
         return [normalise_header(c) for c in header or []]
-    text = _decode_sample(data[:SNIFF_BYTES], complete=len(data) <= SNIFF_BYTES)
+    text = _decode_sample(data[:SNIFF_BYTES], complete=len(data) <= SNIFF_BYTES, encoding=encoding)
     if "\x00" in text:
         raise UnreadableFile("The file looks binary, not CSV text. Save it as CSV and upload it again.")
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
@@ -166,8 +214,10 @@ def sniff_header(data: bytes, file_format: str) -> list[str]:
     return [normalise_header(c) for c in header]
 
 
-def _decode_sample(sample: bytes, *, complete: bool) -> str:
-    if sample.startswith(codecs.BOM_UTF8):
+def _decode_sample(sample: bytes, *, complete: bool, encoding: str = "") -> str:
+    if encoding:
+        encodings = [encoding]
+    elif sample.startswith(codecs.BOM_UTF8):
         encodings = ["utf-8-sig"]
     elif sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encodings = ["utf-16"]

@@ -30,7 +30,14 @@ from .formulas import GuardedWriter
 from .limits import RowLimits
 from .models import ImportJob, ImportRowError
 from .parsing import AttributeColumn, ParsedRow, PreparedBatch, RowError, RowParser, duplicate_error
-from .reader import UnreadableFile, normalise_header, open_sheet, sniff_header
+from .reader import (
+    UnreadableFile,
+    encoding_label,
+    normalise_header,
+    open_sheet,
+    sniff_encoding,
+    sniff_header,
+)
 from .uploads import too_big_message
 
 logger = logging.getLogger(__name__)
@@ -70,7 +77,7 @@ def template_csv(organization: Organization) -> str:
 # The upload -----------------------------------------------------------------------------
 
 
-def check_upload(*, organization: Organization, upload: UploadedFile) -> str:
+def check_upload(*, organization: Organization, upload: UploadedFile, encoding: str = "") -> str:
     """What can be checked at once: extension, size, a readable header with the required columns.
 
     Returns the file's format; raises ``UnreadableFile`` with the message for the page.
@@ -88,8 +95,25 @@ def check_upload(*, organization: Organization, upload: UploadedFile) -> str:
     upload.seek(0)
     start = upload.read() if file_format == "xlsx" else upload.read(64 * 1024)
     upload.seek(0)
-    missing_columns(sniff_header(start, file_format), definitions_of(organization))
+    missing_columns(sniff_header(start, file_format, encoding), definitions_of(organization))
     return file_format
+
+
+@dataclass(frozen=True)
+class EncodingGuess:
+    encoding: str
+    label: str
+    preview: list[str]  # the file's first lines, as read in that encoding
+
+
+def guess_encoding(upload: UploadedFile, encoding: str = "") -> EncodingGuess:
+    """How a CSV upload reads: in ``encoding``, or the one its first bytes suggest."""
+    upload.seek(0)
+    start = upload.read(64 * 1024)
+    upload.seek(0)
+    encoding = encoding or sniff_encoding(start)
+    text = start.decode(encoding, errors="replace").lstrip("\ufeff")
+    return EncodingGuess(encoding, encoding_label(encoding), text.splitlines()[:3])
 
 
 def _check_workbook(source) -> None:
@@ -112,7 +136,9 @@ class UnknownColumn:
     suggestion: str  # the attribute or column it may have meant, or ""
 
 
-def unknown_columns(*, organization: Organization, upload: UploadedFile, file_format: str) -> list[UnknownColumn]:
+def unknown_columns(
+    *, organization: Organization, upload: UploadedFile, file_format: str, encoding: str = ""
+) -> list[UnknownColumn]:
     """The file's columns that match no column of the template (nor an export's): an import would ignore them."""
     upload.seek(0)
     start = upload.read() if file_format == "xlsx" else upload.read(64 * 1024)
@@ -122,7 +148,7 @@ def unknown_columns(*, organization: Organization, upload: UploadedFile, file_fo
         for label in ["Name", "Phone Number", *EXPORTED_READ_ONLY, *(d.name for d in definitions_of(organization))]
     }
     unknown = []
-    for header in sniff_header(start, file_format):
+    for header in sniff_header(start, file_format, encoding):
         if header and header not in known:
             close = difflib.get_close_matches(header, known, n=1, cutoff=0.6)
             unknown.append(UnknownColumn(header, known[close[0]] if close else ""))
@@ -145,6 +171,7 @@ def create_import_job(
     upload: UploadedFile,
     file_format: str,
     ignored_columns: list[str] = (),
+    encoding: str = "",
 ) -> ImportJob:
     """Keep the upload and queue it; the job starts when the transaction commits."""
     from .tasks import enqueue_import
@@ -157,6 +184,7 @@ def create_import_job(
             file_format=file_format,
             token=secrets.token_hex(16),
             ignored_columns=list(ignored_columns),
+            encoding=encoding,
         )
         job.file.save(job.file_name, upload, save=False)
         job.save()
@@ -260,13 +288,15 @@ def _process(job: ImportJob, run_id: str) -> None:
     path = Path(job.file.path)
     if job.file_format == "xlsx":
         _check_workbook(path)  # again: the limits may have changed since the upload, or it came another way
-    with open_sheet(path, job.file_format) as sheet:
+    with open_sheet(path, job.file_format, job.encoding) as sheet:
         parser = row_parser(job.organization, sheet.header)
         if job.total_rows is None:
             _save_progress(job, run_id, header=sheet.raw_header)
             job.total_rows = sum(1 for _ in sheet.rows)
             _save_progress(job, run_id, total_rows=job.total_rows)
-    source = preparing.Source(str(path), job.file_format, skip=job.rows_done, batch_size=settings.IMPORT_BATCH_SIZE)
+    source = preparing.Source(
+        str(path), job.file_format, skip=job.rows_done, batch_size=settings.IMPORT_BATCH_SIZE, encoding=job.encoding
+    )
     in_parallel = job.total_rows - job.rows_done >= settings.IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS
     for prepared in preparing.prepared_batches(parser, source, in_parallel=in_parallel):
         _import_batch(job, run_id, parser, prepared)

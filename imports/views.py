@@ -14,7 +14,7 @@ from users.access import organization_view
 from . import services
 from .forms import UploadForm
 from .models import ImportJob
-from .reader import UnreadableFile
+from .reader import UNICODE_ENCODINGS, UnreadableFile
 from .uploads import SizeLimitedUpload, limit_upload_size
 
 HISTORY_PAGE_SIZE = 20
@@ -47,16 +47,29 @@ def _upload(request: HttpRequest, viewer: Viewer, size_limit: SizeLimitedUpload)
         # The file was never kept: say why, rather than that no file came.
         form.errors["file"] = form.error_class([size_limit.refused])
     elif request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+        upload, chosen = form.cleaned_data["file"], form.cleaned_data["encoding"]
+        guess = services.guess_encoding(upload, chosen) if upload.name.lower().endswith(".csv") else None
+        encoding = guess.encoding if guess else ""
         try:
-            file_format = services.check_upload(organization=viewer.organization, upload=upload)
+            file_format = services.check_upload(organization=viewer.organization, upload=upload, encoding=encoding)
+            unknown = services.unknown_columns(
+                organization=viewer.organization, upload=upload, file_format=file_format, encoding=encoding
+            )
         except UnreadableFile as problem:
             form.add_error("file", str(problem))
         else:
-            unknown = services.unknown_columns(organization=viewer.organization, upload=upload, file_format=file_format)
-            if unknown and not form.cleaned_data["ignore_unknown_columns"]:
-                # Nothing is kept yet: the admin corrects the file, or confirms with it selected again.
-                context = {"viewer": viewer, "form": form, "unknown_columns": unknown}
+            # Nothing is kept yet: the admin confirms how to read text that is not Unicode, or
+            # corrects the file's columns or confirms leaving them out, selecting the file again.
+            unsure_of_text = guess is not None and not chosen and guess.encoding not in UNICODE_ENCODINGS
+            if unsure_of_text or (unknown and not form.cleaned_data["ignore_unknown_columns"]):
+                if unsure_of_text:
+                    form = UploadForm(initial={"encoding": guess.encoding})
+                context = {
+                    "viewer": viewer,
+                    "form": form,
+                    "unknown_columns": unknown,
+                    "encoding_guess": guess if unsure_of_text else None,
+                }
                 return render(request, "imports/upload.html", context)
             job = services.create_import_job(
                 organization=viewer.organization,
@@ -64,6 +77,7 @@ def _upload(request: HttpRequest, viewer: Viewer, size_limit: SizeLimitedUpload)
                 upload=upload,
                 file_format=file_format,
                 ignored_columns=[column.header for column in unknown],
+                encoding=encoding if encoding not in UNICODE_ENCODINGS else "",
             )
             job.refresh_from_db(fields=["queued_at"])  # set once the broker took its task, on commit
             if job.queued_at is None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from imports import services
 from imports.models import ImportJob
+from users.models import OrganizationUser
 
 from ..factories import AttributeDefinitionFactory
 
@@ -274,3 +275,36 @@ def test_an_exported_files_read_only_columns_are_not_unknown(client_for, organiz
     response = upload(client_for(org_admin), organization, content)
     assert response.status_code == 302
     assert ImportJob.objects.get().ignored_columns == []
+
+
+def test_a_file_that_is_not_unicode_shows_how_it_reads_and_imports_in_the_encoding_confirmed(
+    client_for, organization, org_admin, settings, django_capture_on_commit_callbacks
+):
+    content = "Name,Phone Number\n山田太郎,+81 90 1234 5678\n".encode("shift_jis")
+    client = client_for(org_admin)
+
+    response = upload(client, organization, content)
+
+    page = response.content.decode()
+    assert "The file is not Unicode text; it looks like Japanese (Shift-JIS)." in page
+    assert "山田太郎,+81 90 1234 5678" in page
+    assert not ImportJob.objects.exists() and stored_files(settings) == []
+
+    with django_capture_on_commit_callbacks():
+        confirmed = client.post(
+            url("upload", organization), {"file": SimpleUploadedFile("users.csv", content), "encoding": "cp932"}
+        )
+    assert confirmed.status_code == 302
+    job = ImportJob.objects.get()
+    assert job.encoding == "cp932"
+    assert "Read as Japanese (Shift-JIS)" in client.get(url("history", organization)).content.decode()
+    services.run_import(job_id=job.pk, run_id="test")
+    assert (
+        OrganizationUser.objects.get(organization=organization, user__phone_number="+819012345678").name == "山田太郎"
+    )
+
+
+def test_unicode_files_go_straight_through(client_for, organization, org_admin):
+    response = upload(client_for(org_admin), organization, "Name,Phone Number\nZoë,+919812300001\n".encode())
+    assert response.status_code == 302
+    assert ImportJob.objects.get().encoding == ""
