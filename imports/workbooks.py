@@ -32,7 +32,7 @@ def check(source, limits: WorkbookLimits) -> None:
     """
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError):
         return
     with archive:
         parts = archive.infolist()

@@ -4,6 +4,7 @@ import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 MANIFEST = {"name": "Site inspection", "version": "2.1.0", "description": "Walk a site and tick what is done."}
 
@@ -20,6 +21,12 @@ def package_upload(files: dict[str, bytes | str] | None = None, *, name="inspect
     if files is None:
         files = {"manifest.json": json.dumps(MANIFEST), "index.html": "<h1>Inspection</h1>"}
     return SimpleUploadedFile(name, zip_bytes(files), content_type="application/zip")
+
+
+def add_custom_action(client, upload, **fields):
+    """Post ``upload`` through the real form for adding an Action to contoso."""
+    url = reverse("actions:create", kwargs={"org_slug": "contoso"})
+    return client.post(url, {"kind": "custom", "name": "", "description": "", **fields, "package": upload})
 
 
 @pytest.fixture

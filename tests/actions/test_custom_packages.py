@@ -9,12 +9,7 @@ from django.urls import reverse
 
 from actions.models import Action
 
-from .conftest import MANIFEST, package_upload, zip_bytes
-
-
-def add_custom_action(client, upload, **fields):
-    url = reverse("actions:create", kwargs={"org_slug": "contoso"})
-    return client.post(url, {"kind": "custom", "name": "", "description": "", **fields, "package": upload})
+from .conftest import MANIFEST, add_custom_action, package_upload, zip_bytes
 
 
 def test_a_valid_package_is_stored_with_its_manifest_name_and_version(client_for, group_admin, stored_files):
