@@ -34,20 +34,6 @@ def restore(cell: str) -> str:
     return cell
 
 
-class NotFormula(str):
-    """Text that is what it looks like whatever it starts with (a number such as "-5", a date).
-
-    ``GuardedWriter`` writes it as it is, so that a spreadsheet reads the number as a number.
-    """
-
-
-def guard(cell):
-    """A cell as ``GuardedWriter`` writes it: text guarded, numbers and ``NotFormula`` as they are."""
-    if isinstance(cell, str) and not isinstance(cell, NotFormula):
-        return neutralise(cell)
-    return cell
-
-
 class GuardedWriter:
     """The one way the portal writes CSV: ``csv.writer`` with every text cell guarded, headers included.
 
@@ -59,14 +45,9 @@ class GuardedWriter:
         self._writer = csv.writer(out)
 
     def writerow(self, row):
-        # ``guard`` inline: exports write millions of cells, most of which start like no formula.
+        # Only text starting like a formula goes through neutralise: most cells are looked at once.
         return self._writer.writerow(
-            [
-                neutralise(cell)
-                if cell.__class__ is not NotFormula and isinstance(cell, str) and cell[:1] in _GUARDED_STARTS
-                else cell
-                for cell in row
-            ]
+            [neutralise(cell) if isinstance(cell, str) and cell[:1] in _GUARDED_STARTS else cell for cell in row]
         )
 
     def writerows(self, rows) -> None:
