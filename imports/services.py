@@ -77,10 +77,22 @@ def template_csv(organization: Organization) -> str:
 # The upload -----------------------------------------------------------------------------
 
 
-def check_upload(*, organization: Organization, upload: UploadedFile, encoding: str = "") -> str:
+@dataclass(frozen=True)
+class UnknownColumn:
+    header: str  # as the file's first row has it, normalised
+    suggestion: str  # the attribute or column it may have meant, or ""
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    file_format: str
+    unknown_columns: list[UnknownColumn]  # which an import would leave out
+
+
+def check_upload(*, organization: Organization, upload: UploadedFile, encoding: str = "") -> CheckedUpload:
     """What can be checked at once: extension, size, a readable header with the required columns.
 
-    Returns the file's format; raises ``UnreadableFile`` with the message for the page.
+    Raises ``UnreadableFile`` with the message for the page.
     """
     file_format = FORMATS.get(Path(upload.name or "").suffix.lower())
     if file_format is None:
@@ -95,8 +107,21 @@ def check_upload(*, organization: Organization, upload: UploadedFile, encoding: 
     upload.seek(0)
     start = upload.read() if file_format == "xlsx" else upload.read(64 * 1024)
     upload.seek(0)
-    missing_columns(sniff_header(start, file_format, encoding), definitions_of(organization))
-    return file_format
+    header, definitions = sniff_header(start, file_format, encoding), definitions_of(organization)
+    missing_columns(header, definitions)
+    return CheckedUpload(file_format, _unknown_columns(header, definitions))
+
+
+def _unknown_columns(header: list[str], definitions: list[AttributeDefinition]) -> list[UnknownColumn]:
+    """The columns that match no column of the template (nor an export's): an import would ignore them."""
+    known = {normalise_header(label): label for label in ["Name", "Phone Number", *EXPORTED_READ_ONLY]}
+    known |= {normalise_header(d.name): d.name for d in definitions}
+    unknown = []
+    for column in header:
+        if column and column not in known:
+            close = difflib.get_close_matches(column, known, n=1, cutoff=0.6)
+            unknown.append(UnknownColumn(column, known[close[0]] if close else ""))
+    return unknown
 
 
 @dataclass(frozen=True)
@@ -128,31 +153,6 @@ def _check_workbook(source) -> None:
     finally:
         if hasattr(source, "seek"):
             source.seek(0)
-
-
-@dataclass(frozen=True)
-class UnknownColumn:
-    header: str  # as the file's first row has it, normalised
-    suggestion: str  # the attribute or column it may have meant, or ""
-
-
-def unknown_columns(
-    *, organization: Organization, upload: UploadedFile, file_format: str, encoding: str = ""
-) -> list[UnknownColumn]:
-    """The file's columns that match no column of the template (nor an export's): an import would ignore them."""
-    upload.seek(0)
-    start = upload.read() if file_format == "xlsx" else upload.read(64 * 1024)
-    upload.seek(0)
-    known = {
-        normalise_header(label): label
-        for label in ["Name", "Phone Number", *EXPORTED_READ_ONLY, *(d.name for d in definitions_of(organization))]
-    }
-    unknown = []
-    for header in sniff_header(start, file_format, encoding):
-        if header and header not in known:
-            close = difflib.get_close_matches(header, known, n=1, cutoff=0.6)
-            unknown.append(UnknownColumn(header, known[close[0]] if close else ""))
-    return unknown
 
 
 def missing_columns(header: list[str], definitions: list[AttributeDefinition]) -> None:

@@ -51,10 +51,8 @@ def _upload(request: HttpRequest, viewer: Viewer, size_limit: SizeLimitedUpload)
         guess = services.guess_encoding(upload, chosen) if upload.name.lower().endswith(".csv") else None
         encoding = guess.encoding if guess else ""
         try:
-            file_format = services.check_upload(organization=viewer.organization, upload=upload, encoding=encoding)
-            unknown = services.unknown_columns(
-                organization=viewer.organization, upload=upload, file_format=file_format, encoding=encoding
-            )
+            checked = services.check_upload(organization=viewer.organization, upload=upload, encoding=encoding)
+            unknown = checked.unknown_columns
         except UnreadableFile as problem:
             form.add_error("file", str(problem))
         else:
@@ -75,7 +73,7 @@ def _upload(request: HttpRequest, viewer: Viewer, size_limit: SizeLimitedUpload)
                 organization=viewer.organization,
                 uploaded_by=request.user,
                 upload=upload,
-                file_format=file_format,
+                file_format=checked.file_format,
                 ignored_columns=[column.header for column in unknown],
                 encoding=encoding if encoding not in UNICODE_ENCODINGS else "",
             )

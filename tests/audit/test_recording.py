@@ -319,7 +319,7 @@ def test_an_import_records_its_start_and_one_finish_with_counts_whatever_its_siz
     settings.IMPORT_BATCH_SIZE = 2
     rows = "".join(f"Person {n},+91 98123 6{n:04d}\n" for n in range(7)) + "Nobody,12\n"
     upload = SimpleUploadedFile("staff.csv", ("Name,Phone Number\n" + rows).encode())
-    file_format = import_services.check_upload(organization=organization, upload=upload)
+    file_format = import_services.check_upload(organization=organization, upload=upload).file_format
     job = import_services.create_import_job(
         organization=organization, uploaded_by=org_admin, upload=upload, file_format=file_format
     )

@@ -60,7 +60,7 @@ NAMES = [
 def reimport(content: bytes, organization, admin) -> ImportJob:
     """Upload ``content`` as an admin would, and run the import job here."""
     upload = SimpleUploadedFile("export.csv", content)
-    file_format = import_services.check_upload(organization=organization, upload=upload)
+    file_format = import_services.check_upload(organization=organization, upload=upload).file_format
     job = import_services.create_import_job(
         organization=organization, uploaded_by=admin, upload=upload, file_format=file_format
     )
