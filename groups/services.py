@@ -48,11 +48,15 @@ class RemovedMember:
     left_organization: bool
 
 
+def _name_here(membership: GroupMembership) -> str:
+    """The name the group's organization gives a member ("" where it gave none, or the group is mapped nowhere)."""
+    organization_id = membership.group.organization_id
+    return names.names_in(organization_id, [membership.user_id]).get(membership.user_id, "") if organization_id else ""
+
+
 def _known_as(membership: GroupMembership) -> str:
     """How the group's organization names a member, for messages."""
-    organization_id = membership.group.organization_id
-    name = names.names_in(organization_id, [membership.user_id]).get(membership.user_id, "") if organization_id else ""
-    return name or membership.user.phone_display
+    return _name_here(membership) or membership.user.phone_display
 
 
 def sync_organization_users(
@@ -136,7 +140,7 @@ def remove_member(*, membership: GroupMembership, removed_by: User) -> RemovedMe
                 "Make someone else an admin first."
             )
         # Read before the change: a member who leaves the organization takes their name there along.
-        name_here = names.names_in(group.organization_id, [membership.user_id]).get(membership.user_id, "")
+        name_here = _name_here(membership)
         membership.delete()
         left = False
         if group.organization_id:
