@@ -165,16 +165,26 @@ def _open_xlsx(path: Path) -> Sheet:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a damaged or foreign file
         raise UnreadableFile("The file is not a readable Excel workbook (.xlsx).") from None
-    sheet = workbook.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    header = next(values, None)
+    try:
+        values = workbook.worksheets[0].iter_rows(values_only=True)
+        header = next(values, None)
+    except Exception:
+        workbook.close()
+        raise UnreadableFile("The workbook's first sheet cannot be read: the file may be damaged.") from None
     if not header:
         workbook.close()
         raise UnreadableFile("The workbook's first sheet is empty.")
 
     def rows():
-        for number, cells in enumerate(values, start=2):
-            yield number, [_cell_text(cell) for cell in cells]
+        number = 1
+        try:
+            for number, cells in enumerate(values, start=2):
+                yield number, [_cell_text(cell) for cell in cells]
+        except Exception:  # the sheet's XML is parsed as the rows are read: damage shows up here
+            raise UnreadableFile(
+                f"Row {number + 1} of the workbook cannot be read: the file may be damaged. "
+                "Open it in Excel and save it again, or save it as CSV."
+            ) from None
 
     raw = [_cell_text(c) for c in header]
     return Sheet(header=[normalise_header(c) for c in raw], raw_header=raw, rows=rows(), close=workbook.close)

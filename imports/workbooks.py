@@ -8,6 +8,7 @@ the sizes the zip declares), and a workbook past a limit is refused before it is
 """
 
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 SHARED_STRINGS = "xl/sharedStrings.xml"
@@ -64,5 +65,5 @@ def check(source, limits: WorkbookLimits) -> None:
                                     f"The workbook holds more than {limits.max_shared_strings:,} different texts; "
                                     "split it, or save it as CSV."
                                 )
-            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError):
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, NotImplementedError):
                 return  # damaged: the parser says so
