@@ -16,6 +16,7 @@ from attributes.types import ParseContext
 
 from . import phones
 from .models import OrganizationUser, User
+from .names import sort_key
 from .selectors import ADDED_BY_HERE, with_adders_here
 
 BUILT_IN_SORTS = [
@@ -39,10 +40,13 @@ class StableOrderingFilter(django_filters.OrderingFilter):
             field = self.get_ordering_value(param)
             descending = field.startswith("-")
             path = field.lstrip("-")
-            expression = F(path)
-            # Only where blanks can occur: "DESC NULLS LAST" on a column that is never null
-            # keeps PostgreSQL from reading its index backwards, and sorts 100k rows instead.
-            nulls_last = True if _may_be_null(qs.model, path) else None
+            if path.split("__")[-1] == "name":  # a person's name, this organization's or their adder's
+                expression, nulls_last = sort_key(path), True
+            else:
+                expression = F(path)
+                # Only where blanks can occur: "DESC NULLS LAST" on a column that is never null
+                # keeps PostgreSQL from reading its index backwards, and sorts 100k rows instead.
+                nulls_last = True if _may_be_null(qs.model, path) else None
             ordering.append(
                 expression.desc(nulls_last=nulls_last) if descending else expression.asc(nulls_last=nulls_last)
             )
@@ -151,7 +155,7 @@ class OrganizationUserFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         # An unknown sort key fails validation and skips the ordering filter: keep a stable default.
-        return super().filter_queryset(with_adders_here(queryset).order_by("name", "pk"))
+        return super().filter_queryset(with_adders_here(queryset).order_by(sort_key().asc(nulls_last=True), "pk"))
 
     def attribute_filter_rows(self) -> list[tuple[AttributeDefinition, list[tuple[str, forms.BoundField]]]]:
         """Per attribute, its conditions and their form fields, for the filter panel."""

@@ -117,10 +117,10 @@ class OrganizationUser(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="one_membership_per_org"),
         ]
+        # The name indexes are on expressions of users.names.sort_key(), made by migrations.
         indexes = [
             models.Index(fields=["organization", "added_at"]),
             models.Index(fields=["organization", "role"]),
-            models.Index(fields=["organization", "name"], name="users_orguser_name_idx"),
         ]
 
     def __str__(self):

@@ -2,6 +2,7 @@ import random
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from groups.models import GroupMembership
@@ -77,6 +78,24 @@ def test_sorting_by_a_column_and_reversing_it(client_for, organization, org_admi
     by_phone = client.get(list_url(organization, sort="phone"))
     phones = [m.user.phone_number for m in by_phone.context["page"]]
     assert phones == sorted(phones)
+
+
+def test_names_sort_as_people_read_them_whatever_their_case_with_blanks_last(client_for, organization, org_admin):
+    for name in ["zoe Quinn", "AUD One", "", "Aarav Das", "bina Rao", ""]:
+        OrganizationUserFactory(organization=organization, name=name)
+    client = client_for(org_admin)
+    expected = ["Aarav Das", "Asha Admin", "AUD One", "bina Rao", "zoe Quinn", "", ""]
+    assert names_on_page(client.get(list_url(organization))) == expected
+    assert names_on_page(client.get(list_url(organization, sort="name"))) == expected
+    assert names_on_page(client.get(list_url(organization, sort="-name"))) == expected[-3::-1] + ["", ""]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite, the embedded default, folds ASCII case only")
+def test_accented_names_sort_beside_their_letter(client_for, organization, org_admin):
+    for name in ["Zoe", "Émile", "Emil", "eve"]:
+        OrganizationUserFactory(organization=organization, name=name)
+    names = names_on_page(client_for(org_admin).get(list_url(organization, sort="name")))
+    assert names == ["Asha Admin", "Emil", "Émile", "eve", "Zoe"]
 
 
 def test_unknown_sort_key_is_ignored_not_an_error(client_for, organization, org_admin, people):
