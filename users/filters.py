@@ -17,7 +17,7 @@ from attributes.types import ParseContext
 from . import phones
 from .models import OrganizationUser, User
 from .names import sort_key
-from .selectors import ADDED_BY_HERE, with_adders_here
+from .selectors import ADDED_BY_HERE, missing_mandatory_values, with_adders_here
 
 BUILT_IN_SORTS = [
     ("name", "name"),
@@ -132,6 +132,9 @@ CONDITIONS = {
 
 class OrganizationUserFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
+    missing = django_filters.BooleanFilter(
+        method="missing_mandatory", label="Missing mandatory values", widget=forms.CheckboxInput
+    )
 
     class Meta:
         model = OrganizationUser
@@ -139,6 +142,7 @@ class OrganizationUserFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, definitions: list[AttributeDefinition], context: ParseContext, **kwargs):
         super().__init__(data, *args, **kwargs)
+        self.mandatory_keys = [definition.key for definition in definitions if definition.mandatory]
         self.attribute_filters: list[AttributeFilter] = []
         for definition in definitions:
             for condition in CONDITIONS[definition.value_type]:
@@ -171,6 +175,9 @@ class OrganizationUserFilter(django_filters.FilterSet):
             return []
         cleaned = self.form.cleaned_data
         return [(f, cleaned[f.field_name]) for f in self.attribute_filters if cleaned.get(f.field_name) is not None]
+
+    def missing_mandatory(self, queryset, name, value):
+        return missing_mandatory_values(queryset, self.mandatory_keys) if value else queryset
 
     def search(self, queryset, name, value):
         """By any part of the name, or any part of the number written any common way."""

@@ -82,3 +82,16 @@ def describe_source(*, added_directly: bool, group_names: Iterable[str]) -> str:
     parts = ["Added directly"] if added_directly else []
     parts += [f"Via group {name}" for name in group_names]
     return ", ".join(parts) or "—"
+
+
+def missing_mandatory_values(
+    queryset: QuerySet[OrganizationUser], mandatory_keys: list[str]
+) -> QuerySet[OrganizationUser]:
+    """The people of ``queryset`` without a value for one of these mandatory attributes.
+
+    Someone who joins through a group (or a mapped group) cannot be refused for a value the
+    organization asks of the people it adds itself; the Users list shows who they are.
+    """
+    if not mandatory_keys:
+        return queryset.none()
+    return queryset.exclude(attribute_values__has_keys=mandatory_keys)

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from attributes.forms import AttributeValuesForm
 from attributes.selectors import definitions_of, parse_context
@@ -88,9 +88,20 @@ def user_list(request: HttpRequest, viewer: Viewer):
         "sort": request.GET.get("sort", "name"),
         "per_page": page.paginator.per_page,
         "page_sizes": settings.USERS_PAGE_SIZES,
+        "asks_mandatory_values": bool(filterset.mandatory_keys),
     }
     template = "users/_results.html" if request.htmx else "users/list.html"
     return render(request, template, context)
+
+
+@organization_view(Action.VIEW_USERS)
+@require_GET
+def missing_mandatory_count(request: HttpRequest, viewer: Viewer):
+    """How many people lack a mandatory value: asked after the list has shown, since counting
+    through every membership's values takes longer than a page of the list."""
+    keys = [definition.key for definition in definitions_of(viewer.organization) if definition.mandatory]
+    count = selectors.missing_mandatory_values(selectors.org_users_visible_to(viewer), keys).count()
+    return render(request, "users/_missing_mandatory.html", {"viewer": viewer, "count": count})
 
 
 @organization_view(Action.VIEW_USERS)
