@@ -32,6 +32,8 @@ EXPORT_POSTGRES_SIZES = [2 * K, 20 * K] if QUICK else [100 * K, 1000 * K]
 ONLY = os.environ.get("BENCH_ONLY", "")
 # The benchmark's PostgreSQL databases are dropped and made again: a prefix of its own keeps others' apart.
 DB = os.environ.get("BENCH_DATABASE_PREFIX", "kaizala_bench")
+# Its workers run with DEBUG off, as in production, and refuse the development key.
+os.environ.setdefault("SECRET_KEY", f"bench-{uuid.uuid4().hex}{uuid.uuid4().hex}")
 
 
 def run_json(args: list[str], env: dict) -> dict:

@@ -1,11 +1,4 @@
-"""
-ASGI config for kaizala_portal project.
-
-It exposes the ASGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/asgi/
-"""
+"""The ASGI application. The portal is deployed on WSGI (gunicorn); this serves the same pages."""
 
 import os
 
@@ -14,3 +7,7 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaizala_portal.settings")
 
 application = get_asgi_application()
+
+from .startup import refuse_insecure_settings  # noqa: E402 - settings are loaded by now
+
+refuse_insecure_settings()

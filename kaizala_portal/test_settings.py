@@ -4,8 +4,11 @@ import os
 import uuid
 from pathlib import Path
 
-from .settings import *  # noqa: F403
-from .settings import VAR_DIR
+# A key of the test run's own: the processes the tests start refuse the development key with DEBUG off.
+os.environ.setdefault("SECRET_KEY", f"test-{uuid.uuid4().hex}")
+
+from .settings import *  # noqa: E402, F403
+from .settings import VAR_DIR  # noqa: E402
 
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False

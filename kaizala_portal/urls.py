@@ -6,6 +6,7 @@ from users import views as user_views
 from users.forms import PhoneAuthenticationForm
 
 from .converters import IdConverter
+from .health import healthz
 
 # Before the apps' URL modules are included below: their patterns name it.
 register_converter(IdConverter, "id")
@@ -37,6 +38,7 @@ organization_urls = [
 ]
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", user_views.home, name="home"),
     path("organizations/", user_views.organization_picker, name="organization_picker"),
     path("account/", include(account_urls)),

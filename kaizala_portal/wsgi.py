@@ -1,11 +1,4 @@
-"""
-WSGI config for kaizala_portal project.
-
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
-https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
-"""
+"""The WSGI application, for gunicorn (see gunicorn.conf.py and the deployment guide in README.md)."""
 
 import os
 
@@ -14,3 +7,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaizala_portal.settings")
 
 application = get_wsgi_application()
+
+from .startup import refuse_insecure_settings  # noqa: E402 - settings are loaded by now
+
+refuse_insecure_settings()

@@ -57,6 +57,7 @@ def portal_environment(*, run_id: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "kaizala_portal.settings",
         "DATABASE_URL": DATABASE_URL,
         "DEBUG": "False",
+        "SECRET_KEY": f"load-{run_id}-{uuid.uuid4().hex}",
         "SECURE_SSL_REDIRECT": "False",
         "SESSION_COOKIE_SECURE": "False",
         "CSRF_COOKIE_SECURE": "False",

@@ -25,7 +25,7 @@ from users.filters import CONDITIONS
 from .factories import AttributeDefinitionFactory, GroupFactory, GroupMembershipFactory
 
 # Pages outside any organization, and who may open them.
-PUBLIC = {"login"}
+PUBLIC = {"login", "healthz"}
 ANY_SIGNED_IN = {"home", "organization_picker", "account", "logout", "password_change", "password_change_done"}
 PEOPLE = ["anonymous", "member", "group_admin", "org_admin", "other_org_admin"]
 
