@@ -39,6 +39,8 @@ class RejectedEntry:
 class AddUsersResult:
     added: list[OrganizationUser] = field(default_factory=list)
     rejected: list[RejectedEntry] = field(default_factory=list)
+    # Entries (as typed) to give back for fixing: the rejected ones, each once, repeats left out.
+    not_added: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -56,54 +58,58 @@ def split_phone_list(text: str) -> list[str]:
 def add_users(*, organization: Organization, new_users: list[NewUser], added_by: User) -> AddUsersResult:
     """Add people to ``organization`` as members added directly.
 
-    Each entry is judged on its own: invalid numbers, numbers listed twice and people
-    already in the organization come back as rejected with the reason, the rest are
-    added, all in one transaction, so no entry is ever half-added.
+    Each entry is judged on its own, and gets the first reason that applies to it: an
+    invalid number, a number listed twice, a person already in the organization, or
+    mandatory attribute values missing. The rest are added, all in one transaction, so
+    no entry is ever half-added. Rejections come back in the order of the entries.
     """
     result = AddUsersResult()
-    mandatory = list(AttributeDefinition.objects.filter(organization=organization, mandatory=True))
-    accepted: dict[str, NewUser] = {}
-    for new_user in new_users:
+    reasons: dict[int, str] = {}  # entry index -> why it was not added
+    accepted: dict[str, int] = {}  # E.164 -> index of the entry that first gave it
+    repeated: set[int] = set()  # entries that repeat an earlier entry's number
+    for index, new_user in enumerate(new_users):
         try:
             e164 = phones.normalize(new_user.phone_number, region=organization.default_region)
         except phones.InvalidPhoneNumber as error:
-            result.rejected.append(RejectedEntry(new_user.phone_number, f"This phone number {error}."))
-            continue
-        missing = [d.name for d in mandatory if new_user.attribute_values.get(d.key) is None]
-        if missing:
-            result.rejected.append(
-                RejectedEntry(
-                    new_user.phone_number,
-                    f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} mandatory in {organization}: "
-                    "add this user on their own with those values, or import a file.",
-                )
-            )
+            reasons[index] = f"This phone number {error}."
             continue
         if e164 in accepted:
-            result.rejected.append(
-                RejectedEntry(new_user.phone_number, f"{phones.display(e164)} is listed more than once.")
-            )
+            reasons[index] = f"{phones.display(e164)} is listed more than once."
+            repeated.add(index)
             continue
-        accepted[e164] = new_user
+        accepted[e164] = index
 
     with transaction.atomic():
         # Serialised with changes to the organization's groups, which add and remove its users too.
         Organization.objects.select_for_update().get(pk=organization.pk)
-        users = get_or_create_users(accepted)
         current = {
             membership.user.phone_number: membership
             for membership in OrganizationUser.objects.filter(
-                organization=organization, user__in=users.values()
+                organization=organization, user__phone_number__in=accepted
             ).select_related("user")
         }
-        memberships, through_groups = [], []
-        for e164, new_user in accepted.items():
-            membership = current.get(e164)
+        mandatory = list(AttributeDefinition.objects.filter(organization=organization, mandatory=True))
+        to_add: dict[str, NewUser] = {}
+        for e164, index in accepted.items():
+            new_user, membership = new_users[index], current.get(e164)
             if membership and membership.added_directly:
-                result.rejected.append(
-                    RejectedEntry(new_user.phone_number, f"{phones.display(e164)} is already in {organization}.")
+                reasons[index] = f"{phones.display(e164)} is already in {organization}."
+                continue
+            # Someone here through a group already may hold the values the entry does not give.
+            values = {**(membership.attribute_values if membership else {}), **new_user.attribute_values}
+            missing = [d.name for d in mandatory if values.get(d.key) is None]
+            if missing:
+                reasons[index] = (
+                    f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} mandatory in {organization}: "
+                    "add this user on their own with those values, or import a file."
                 )
-            elif membership:
+                continue
+            to_add[e164] = new_user
+        users = get_or_create_users(to_add.keys() - current.keys())
+        memberships, through_groups = [], []
+        for e164, new_user in to_add.items():
+            membership = current.get(e164)
+            if membership:
                 # Here only through a group so far: now added directly too, so they stay if the group goes.
                 membership.added_directly, membership.added_by = True, added_by
                 membership.name = new_user.name or membership.name
@@ -121,6 +127,7 @@ def add_users(*, organization: Organization, new_users: list[NewUser], added_by:
                 )
         OrganizationUser.objects.bulk_update(through_groups, ["added_directly", "added_by", "name", "attribute_values"])
         result.added = through_groups + OrganizationUser.objects.bulk_create(memberships)
+        result.rejected = [RejectedEntry(new_users[index].phone_number, reasons[index]) for index in sorted(reasons)]
         if result.added:
             people = [membership.user for membership in result.added]
             audit.record(
@@ -130,7 +137,17 @@ def add_users(*, organization: Organization, new_users: list[NewUser], added_by:
                 target=people[0] if len(people) == 1 else None,
                 details={**audit.people_details(organization, people), "already_through_groups": len(through_groups)},
             )
+    result.not_added = _entries_not_added(new_users, reasons, repeated)
     return result
+
+
+def _entries_not_added(new_users: list[NewUser], reasons: dict[int, str], repeated: set[int]) -> list[str]:
+    """The entries to give back to fix and resubmit: each rejected one, as typed, once.
+
+    A repeat of a number is left out: the number's first entry says what became of it.
+    """
+    entries = [new_users[index].phone_number for index in sorted(reasons) if index not in repeated]
+    return list(dict.fromkeys(entries))
 
 
 def get_or_create_users(phone_numbers: Iterable[str]) -> dict[str, User]:

@@ -142,6 +142,9 @@ def add_users(request: HttpRequest, viewer: Viewer):
         if result.added and not result.rejected:
             messages.success(request, f"Added {_count(len(result.added), 'user')} to {organization}.")
             return redirect("users:list", org_slug=organization.slug)
+        if not adding_one:
+            # The box keeps only what was not added, to fix and submit again.
+            list_form = AddPhoneListForm(initial={"phone_numbers": ", ".join(result.not_added)}, prefix="list")
     context = {
         "viewer": viewer,
         "one_form": one_form,
