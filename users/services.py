@@ -48,6 +48,7 @@ class RemovalSummary:
     user: User
     label: str  # the organization's name for them, or their number
     group_names: list[str]
+    refusal: str = ""  # why the removal would be refused, for the confirmation page to say in advance
 
 
 def split_phone_list(text: str) -> list[str]:
@@ -171,14 +172,49 @@ def get_or_create_users(phone_numbers: Iterable[str]) -> dict[str, User]:
     return existing
 
 
-def removal_summary(*, org_user: OrganizationUser) -> RemovalSummary:
-    """What ``delete_org_user`` would remove, for the confirmation page."""
-    group_names = list(
+def removal_summary(*, org_user: OrganizationUser, removed_by: User) -> RemovalSummary:
+    """What ``delete_org_user`` would remove, for the confirmation page, and why it would refuse."""
+    return RemovalSummary(
+        user=org_user.user,
+        label=org_user.label,
+        group_names=_group_names(org_user),
+        refusal=removal_refusal(org_user=org_user, organization=org_user.organization, removed_by=removed_by),
+    )
+
+
+def _group_names(org_user: OrganizationUser) -> list[str]:
+    return list(
         GroupMembership.objects.filter(user=org_user.user_id, group__organization=org_user.organization_id)
         .order_by("group__name")
         .values_list("group__name", flat=True)
     )
-    return RemovalSummary(user=org_user.user, label=org_user.label, group_names=group_names)
+
+
+def removal_refusal(*, org_user: OrganizationUser, organization: Organization, removed_by: User) -> str:
+    """Why removing this person from ``organization`` would be refused ("" when it would not)."""
+    if org_user.user_id == removed_by.pk:
+        return "You cannot remove yourself from the organization."
+    if is_last_org_admin(org_user):
+        return f"{org_user.label} is the last organization admin of {organization}."
+    sole_admin_of = groups_only_admined_by(user=org_user.user, organization=organization)
+    if sole_admin_of:
+        names = ", ".join(group.name for group in sole_admin_of)
+        return (
+            f"{org_user.label} is the only admin of {names}, and a group keeps at least one admin. "
+            "Make someone else an admin there first."
+        )
+    return ""
+
+
+def is_last_org_admin(org_user: OrganizationUser) -> bool:
+    return (
+        org_user.is_org_admin
+        and not OrganizationUser.objects.filter(
+            organization=org_user.organization_id, role=OrganizationUser.Role.ORG_ADMIN
+        )
+        .exclude(pk=org_user.pk)
+        .exists()
+    )
 
 
 def delete_org_user(*, org_user: OrganizationUser, deleted_by: User) -> RemovalSummary:
@@ -191,22 +227,9 @@ def delete_org_user(*, org_user: OrganizationUser, deleted_by: User) -> RemovalS
         # other at once cannot leave it with no admin at all.
         organization = Organization.objects.select_for_update().get(pk=org_user.organization_id)
         membership = OrganizationUser.objects.select_related("user").get(pk=org_user.pk)
-        if membership.user_id == deleted_by.pk:
-            raise CannotRemoveUser("You cannot remove yourself from the organization.")
-        if membership.is_org_admin and not (
-            OrganizationUser.objects.filter(organization=organization, role=OrganizationUser.Role.ORG_ADMIN)
-            .exclude(pk=membership.pk)
-            .exists()
-        ):
-            raise CannotRemoveUser(f"{membership.label} is the last organization admin of {organization}.")
-        sole_admin_of = groups_only_admined_by(user=membership.user, organization=organization)
-        if sole_admin_of:
-            names = ", ".join(group.name for group in sole_admin_of)
-            raise CannotRemoveUser(
-                f"{membership.label} is the only admin of {names}, and a group keeps at least one admin. "
-                "Make someone else an admin there first."
-            )
-        summary = removal_summary(org_user=membership)
+        if refusal := removal_refusal(org_user=membership, organization=organization, removed_by=deleted_by):
+            raise CannotRemoveUser(refusal)
+        summary = RemovalSummary(user=membership.user, label=membership.label, group_names=_group_names(membership))
         group_memberships = GroupMembership.objects.filter(user=membership.user_id, group__organization=organization)
         left_groups = list(group_memberships.select_related("group").order_by("group__name", "group_id"))
         group_memberships.delete()

@@ -183,7 +183,7 @@ def delete_user(request: HttpRequest, viewer: Viewer, user_id: int):
             return redirect("users:detail", org_slug=viewer.organization.slug, user_id=user_id)
         messages.success(request, f"Removed {summary.label} from {viewer.organization}.")
         return redirect("users:list", org_slug=viewer.organization.slug)
-    summary = services.removal_summary(org_user=org_user)
+    summary = services.removal_summary(org_user=org_user, removed_by=request.user)
     return render(request, "users/confirm_delete.html", {"viewer": viewer, "org_user": org_user, "summary": summary})
 
 
