@@ -21,6 +21,10 @@ class CannotRemoveUser(Exception):
     """Raised with a message for the admin when a removal would break the organization."""
 
 
+class CannotChangeRole(Exception):
+    """Raised with a message for the admin when a role change would leave the organization with no admin."""
+
+
 @dataclass(frozen=True)
 class NewUser:
     phone_number: str
@@ -255,6 +259,48 @@ def delete_org_user(*, org_user: OrganizationUser, deleted_by: User) -> RemovalS
                 details={"role": left.role, "left_organization": True, "with_user_deleted": True},
             )
     return summary
+
+
+def make_org_admin(*, org_user: OrganizationUser, made_by: User) -> OrganizationUser:
+    """Make a person an admin of their organization: they manage all of it from now on."""
+    return _set_org_role(org_user=org_user, role=OrganizationUser.Role.ORG_ADMIN, changed_by=made_by)
+
+
+def revoke_org_admin(*, org_user: OrganizationUser, revoked_by: User) -> OrganizationUser:
+    """Make an organization admin a member again; never the last one, so the organization keeps an admin."""
+    return _set_org_role(org_user=org_user, role=OrganizationUser.Role.MEMBER, changed_by=revoked_by)
+
+
+def revoke_refusal(*, org_user: OrganizationUser, organization: Organization) -> str:
+    """Why revoking this person's organization admin role would be refused ("" when it would not)."""
+    if is_last_org_admin(org_user):
+        return (
+            f"{org_user.label} is the last organization admin of {organization}, and an organization keeps "
+            "at least one. Make someone else an organization admin first."
+        )
+    return ""
+
+
+def _set_org_role(*, org_user: OrganizationUser, role: OrganizationUser.Role, changed_by: User) -> OrganizationUser:
+    with transaction.atomic():
+        # Locked as removals lock it: two admins revoking each other at once cannot both pass the check.
+        organization = Organization.objects.select_for_update().get(pk=org_user.organization_id)
+        membership = OrganizationUser.objects.select_related("user").get(pk=org_user.pk)
+        if role != OrganizationUser.Role.ORG_ADMIN and (
+            refusal := revoke_refusal(org_user=membership, organization=organization)
+        ):
+            raise CannotChangeRole(refusal)
+        if membership.role != role:
+            before, membership.role = membership.role, role
+            membership.save(update_fields=["role"])
+            audit.record(
+                organization=organization,
+                verb=AuditEvent.Verb.USER_UPDATED,
+                actor=changed_by,
+                target=membership.user,
+                details={"org_role": {"before": before, "after": role.value}},
+            )
+    return membership
 
 
 def set_own_name(*, user: User, name: str) -> None:

@@ -10,4 +10,6 @@ urlpatterns = [
     path("columns/", views.list_columns, name="columns"),
     path("<id:user_id>/", views.user_detail, name="detail"),
     path("<id:user_id>/delete/", views.delete_user, name="delete"),
+    path("<id:user_id>/org-admin/make/", views.make_org_admin, name="make_org_admin"),
+    path("<id:user_id>/org-admin/remove/", views.revoke_org_admin, name="revoke_org_admin"),
 ]
