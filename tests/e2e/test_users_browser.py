@@ -139,3 +139,47 @@ def test_org_admin_makes_a_member_org_admin_then_revokes_it_and_others_see_no_bu
     expect(page.get_by_role("heading", name="You cannot do this")).to_be_visible()
     expect(page.get_by_role("button", name="Make organization admin")).to_have_count(0)
     assert not OrganizationUser.objects.get(organization=organization, user=ravi).is_org_admin
+
+
+def test_the_delete_confirmation_says_in_advance_why_the_only_admin_of_a_group_cannot_go(page: Page):
+    organization = OrganizationFactory(name="Contoso", slug="contoso")
+    asha = OrganizationUserFactory(
+        organization=organization, name="Asha Admin", role=OrganizationUser.Role.ORG_ADMIN, user=UserFactory()
+    ).user
+    ravi = OrganizationUserFactory(organization=organization, name="Ravi Groupadmin", user=UserFactory()).user
+    GroupMembershipFactory(group=GroupFactory(organization=organization, name="Sales North"), user=ravi, role="admin")
+
+    log_in(page, asha.phone_number, PASSWORD)
+    page.locator("#results").get_by_role("link", name=ravi.phone_display).click()
+    page.get_by_role("button", name="Delete").click()
+
+    expect(page.get_by_role("heading", name="Delete Ravi Groupadmin from Contoso?")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Ravi Groupadmin is the only admin of Sales North, and a group keeps at least one admin. "
+        "Make someone else an admin there first."
+    )
+    expect(page.get_by_role("button", name="Delete user")).to_have_count(0)
+    page.get_by_role("button", name="Back to Ravi Groupadmin").click()
+    expect(page.get_by_role("heading", name="Ravi Groupadmin")).to_be_visible()
+    assert OrganizationUser.objects.filter(organization=organization, user=ravi).exists()
+
+
+def test_adding_a_list_keeps_in_the_box_only_the_numbers_not_added(page: Page):
+    organization = OrganizationFactory(name="Contoso", slug="contoso")
+    asha = OrganizationUserFactory(
+        organization=organization, name="Asha Admin", role=OrganizationUser.Role.ORG_ADMIN, user=UserFactory()
+    ).user
+    OrganizationUserFactory(organization=organization, name="Meera Member", user=UserFactory(phone_number=MEERA))
+
+    log_in(page, asha.phone_number, PASSWORD)
+    page.get_by_role("button", name="Add Users").click()
+    page.get_by_role("link", name="Add users").click()
+    page.get_by_label("Phone numbers").fill("+91 98123 45678, +91 90000 00003, 98123 45678, hello")
+    page.get_by_role("button", name="Add users").click()
+
+    result = page.get_by_role("region", name="Result")
+    expect(result).to_contain_text("Added 1 user.")
+    expect(result).to_contain_text("+91 90000 00003 is already in Contoso.")
+    expect(result).to_contain_text("+91 98123 45678 is listed more than once.")
+    expect(page.get_by_label("Phone numbers")).to_have_value("+91 90000 00003, hello")
+    assert OrganizationUser.objects.filter(organization=organization, user__phone_number="+919812345678").exists()
