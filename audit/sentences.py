@@ -49,6 +49,11 @@ def _user_added(event):
 
 
 def _user_updated(event):
+    org_role = event.details.get("org_role")
+    if org_role and org_role.get("after") == "org_admin":
+        return f"{_actor(event)} made {_target(event)} an organization admin."
+    if org_role:
+        return f"{_actor(event)} made {_target(event)} a member, no longer an organization admin."
     return f"{_actor(event)} changed the attributes of {_target(event)}."
 
 
@@ -176,12 +181,19 @@ def detail_lines(event: AuditEvent) -> list[str]:
         lines.append(f"{_plural(details['left_organization'], 'person')} left the organization with the group")
     if event.verb == Verb.GROUP_ROLE_CHANGED:
         lines.append(f"Role: {details.get('before', '')} → {details.get('after', '')}")
+    if event.verb == Verb.USER_UPDATED and details.get("org_role"):
+        org_role = details["org_role"]
+        lines.append(f"Role: {_org_role(org_role.get('before'))} → {_org_role(org_role.get('after'))}")
     if event.verb == Verb.IMPORT_FINISHED:
         counts = ", ".join(f"{details.get(key, 0):,} {key}" for key in ("created", "updated", "unchanged", "rejected"))
         lines.append(f"Rows: {counts}")
     if details.get("failure"):
         lines.append(f"Reason: {details['failure']}")
     return lines
+
+
+def _org_role(role: str | None) -> str:
+    return "Organization admin" if role == "org_admin" else "Member"
 
 
 def _value(text: str) -> str:

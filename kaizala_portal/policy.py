@@ -41,6 +41,8 @@ class Action(StrEnum):
     VIEW_USERS = "view_users"
     ADD_USERS = "add_users"
     REMOVE_USERS = "remove_users"
+    # Making someone an organization admin, or revoking it.
+    MANAGE_ORG_ADMINS = "manage_org_admins"
     VIEW_GROUPS = "view_groups"
     VIEW_HIERARCHY = "view_hierarchy"
     MANAGE_GROUP_MEMBERS = "manage_group_members"
@@ -86,6 +88,8 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     Action.VIEW_USERS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
     Action.ADD_USERS: {Role.ORG_ADMIN: Reach.ALL},
     Action.REMOVE_USERS: {Role.ORG_ADMIN: Reach.ALL},
+    # Who runs the whole organization is for those who already do: its admins alone.
+    Action.MANAGE_ORG_ADMINS: {Role.ORG_ADMIN: Reach.ALL},
     # "View groups": a group admin sees the groups they admin, a member the groups
     # they are a member of. A group admin who is also a plain member of another group
     # is a member there, and sees it as any member would.

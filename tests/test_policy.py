@@ -6,11 +6,14 @@ or the login page (anonymous).
 """
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Role
 from users.models import OrganizationUser
+
+from .factories import OrganizationUserFactory
 
 PEOPLE = ["org_admin", "group_admin", "member", "other_org_admin", "superuser", "anonymous"]
 
@@ -53,6 +56,88 @@ def test_role_matrix_for_users(
         assert response["Location"].startswith(reverse("login"))
     else:
         assert response.status_code == want, f"{person} on {page}"
+
+
+# Making or revoking organization admins (DESIGN.md section 4: managing all users of the
+# organization is its admins', and a platform superuser acts as org admin everywhere).
+# Posted, as the user detail page's buttons post; the expected role is the target's afterwards.
+ROLE_CHANGES = [
+    # action, url name, whose user id it names, posted data, expected per person, role afterwards per person
+    (
+        "Make a member organization admin",
+        "users:make_org_admin",
+        "member",
+        {},
+        [302, 403, 403, 404, 302, "login"],
+        ["org_admin", "member", "member", "member", "org_admin", "member"],
+    ),
+    (
+        "Ask to remove an organization admin (confirmation page)",
+        "users:revoke_org_admin",
+        "second_org_admin",
+        {},
+        [200, 403, 403, 404, 200, "login"],
+        ["org_admin"] * 6,
+    ),
+    (
+        "Remove an organization admin (confirmed)",
+        "users:revoke_org_admin",
+        "second_org_admin",
+        {"confirm": "1"},
+        [302, 403, 403, 404, 302, "login"],
+        ["member", "org_admin", "org_admin", "org_admin", "member", "org_admin"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "url_name", "target", "data", "expected", "role_after"),
+    ROLE_CHANGES,
+    ids=[row[0] for row in ROLE_CHANGES],
+)
+@pytest.mark.parametrize("person_index", range(len(PEOPLE)), ids=PEOPLE)
+def test_role_matrix_for_organization_admins(
+    request, client, client_for, organization, change, url_name, target, data, expected, role_after, person_index
+):
+    person = PEOPLE[person_index]
+    people = {name: request.getfixturevalue(name) for name in PEOPLE[:-1]}
+    people["second_org_admin"] = OrganizationUserFactory(
+        organization=organization, role=OrganizationUser.Role.ORG_ADMIN
+    ).user
+    url = reverse(url_name, kwargs={"org_slug": organization.slug, "user_id": people[target].pk})
+
+    response = client.post(url, data) if person == "anonymous" else client_for(people[person]).post(url, data)
+
+    want = expected[person_index]
+    if want == "login":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == want, f"{person} on {change}"
+    assert OrganizationUser.objects.get(organization=organization, user=people[target]).role == role_after[person_index]
+
+
+@pytest.mark.parametrize(
+    ("person", "allowed"),
+    [
+        ("org_admin", True),
+        ("superuser", True),
+        ("group_admin", False),
+        ("member", False),
+        ("other_org_admin", False),
+        ("anonymous", False),
+    ],
+)
+def test_only_organization_admins_manage_organization_admins(request, organization, outsider_member, person, allowed):
+    user = AnonymousUser() if person == "anonymous" else request.getfixturevalue(person)
+    viewer = policy.viewer_for(user, organization)
+    assert policy.can(viewer, Action.MANAGE_ORG_ADMINS, outsider_member.memberships.get()) is allowed
+    assert policy.can(viewer, Action.MANAGE_ORG_ADMINS) is allowed
+
+
+def test_an_org_admin_manages_no_admins_of_another_organization(organization, org_admin, other_org_member):
+    viewer = policy.viewer_for(org_admin, organization)
+    assert not policy.can(viewer, Action.MANAGE_ORG_ADMINS, other_org_member.memberships.get())
 
 
 def test_roles_are_worked_out_from_memberships(

@@ -521,6 +521,22 @@ def make_a_shared_person_a_group_admin(w: World) -> None:
     assert w.contoso_sales.memberships.get(user=w.shared).role == GroupMembership.Role.ADMIN
 
 
+def make_a_shared_person_an_org_admin(w: World) -> None:
+    submit(w.as_a, url("users:make_org_admin", w.a, user_id=w.shared.pk), {})
+    assert OrganizationUser.objects.get(organization=w.a, user=w.shared).role == OrganizationUser.Role.ORG_ADMIN
+
+
+def revoke_contoso_admin_role_of_a_person_who_admins_fabrikam(w: World) -> None:
+    path = url("users:make_org_admin", w.a, user_id=w.shared_via_group.pk)
+    submit(w.as_a, path, {})
+    path = url("users:revoke_org_admin", w.a, user_id=w.shared_via_group.pk)
+    asked = submit(w.as_a, path, {}, expect=200)
+    assert "Remove Alpha Via Group as organization admin of Contoso?" in asked.content.decode()
+    submit(w.as_a, path, {"confirm": "1"})
+    membership = OrganizationUser.objects.get(organization=w.a, user=w.shared_via_group)
+    assert membership.role == OrganizationUser.Role.MEMBER
+
+
 def map_a_group_of_shared_people(w: World) -> None:
     submit(w.as_a, url("settings:map_group", w.a, group_id=w.loose_group.pk), {})
     w.loose_group.refresh_from_db()
@@ -639,6 +655,8 @@ WRITES_OF_A: list[tuple[str, Callable[[World], None]]] = [
     ("remove-a-shared-person-from-a-group", remove_a_shared_person_from_a_group),
     ("remove-from-a-group-who-then-leaves-contoso", remove_from_a_group_a_shared_person_who_then_leaves_contoso),
     ("make-a-shared-person-a-group-admin", make_a_shared_person_a_group_admin),
+    ("make-a-shared-person-an-org-admin", make_a_shared_person_an_org_admin),
+    ("revoke-org-admin-of-a-person-who-admins-fabrikam", revoke_contoso_admin_role_of_a_person_who_admins_fabrikam),
     ("map-a-group-of-shared-people", map_a_group_of_shared_people),
     ("unmap-a-group-of-shared-people", unmap_a_group_of_shared_people),
     ("move-a-group", move_a_group),

@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .forms import PhoneAdminAuthenticationForm
 from .models import Organization, OrganizationUser, User
+
+admin.site.login_form = PhoneAdminAuthenticationForm
 
 
 @admin.register(User)

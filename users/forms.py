@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
@@ -18,9 +19,19 @@ class PhoneAuthenticationForm(AuthenticationForm):
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "tel", "inputmode": "tel"}),
         help_text="With its country code (+91 98123 45678 or 0091 98123 45678), or as you dial it at home.",
     )
+    # Not Django's "both fields may be case-sensitive": a phone number has no case.
     error_messages = {
-        "invalid_login": "That phone number and password do not match an account. Both are case-sensitive.",
+        "invalid_login": "Enter a correct phone number and password.",
         "inactive": "This account is inactive.",
+    }
+
+
+class PhoneAdminAuthenticationForm(AdminAuthenticationForm):
+    """The Django admin site's login, which says the same of phone numbers."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": "Enter a correct phone number and password for a staff account.",
     }
 
 

@@ -129,7 +129,7 @@ class OrganizationUser(models.Model):
     @property
     def label(self) -> str:
         """How this organization's pages name the person: its name for them, else their number."""
-        return self.name or self.user.phone_display
+        return self.name.strip() or self.user.phone_display
 
     @property
     def version(self) -> str:

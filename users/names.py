@@ -27,10 +27,16 @@ def names_in(organization: Organization | int, user_ids: Iterable[int]) -> dict[
 
 
 def label(user: User | None, name: str = "") -> str:
-    """ "Asha Rao (+91 98123 45678)", or the number alone where the organization gave no name."""
+    """ "Asha Rao (+91 98123 45678)", or the number alone where the organization gave no name.
+
+    A "name" that is only the number (a caller's fallback to it) is no name either: the number shows once.
+    """
     if user is None:
         return ""
-    return f"{name} ({user.phone_display})" if name else user.phone_display
+    name = (name or "").strip()
+    if not name or name in (user.phone_display, user.phone_number):
+        return user.phone_display
+    return f"{name} ({user.phone_display})"
 
 
 def name_in(organization_ref, user_ref) -> Subquery:

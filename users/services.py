@@ -21,6 +21,10 @@ class CannotRemoveUser(Exception):
     """Raised with a message for the admin when a removal would break the organization."""
 
 
+class CannotChangeRole(Exception):
+    """Raised with a message for the admin when a role change would leave the organization with no admin."""
+
+
 @dataclass(frozen=True)
 class NewUser:
     phone_number: str
@@ -39,6 +43,8 @@ class RejectedEntry:
 class AddUsersResult:
     added: list[OrganizationUser] = field(default_factory=list)
     rejected: list[RejectedEntry] = field(default_factory=list)
+    # Entries (as typed) to give back for fixing: the rejected ones, each once, repeats left out.
+    not_added: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class RemovalSummary:
     user: User
     label: str  # the organization's name for them, or their number
     group_names: list[str]
+    refusal: str = ""  # why the removal would be refused, for the confirmation page to say in advance
 
 
 def split_phone_list(text: str) -> list[str]:
@@ -56,54 +63,58 @@ def split_phone_list(text: str) -> list[str]:
 def add_users(*, organization: Organization, new_users: list[NewUser], added_by: User) -> AddUsersResult:
     """Add people to ``organization`` as members added directly.
 
-    Each entry is judged on its own: invalid numbers, numbers listed twice and people
-    already in the organization come back as rejected with the reason, the rest are
-    added, all in one transaction, so no entry is ever half-added.
+    Each entry is judged on its own, and gets the first reason that applies to it: an
+    invalid number, a number listed twice, a person already in the organization, or
+    mandatory attribute values missing. The rest are added, all in one transaction, so
+    no entry is ever half-added. Rejections come back in the order of the entries.
     """
     result = AddUsersResult()
-    mandatory = list(AttributeDefinition.objects.filter(organization=organization, mandatory=True))
-    accepted: dict[str, NewUser] = {}
-    for new_user in new_users:
+    reasons: dict[int, str] = {}  # entry index -> why it was not added
+    accepted: dict[str, int] = {}  # E.164 -> index of the entry that first gave it
+    repeated: set[int] = set()  # entries that repeat an earlier entry's number
+    for index, new_user in enumerate(new_users):
         try:
             e164 = phones.normalize(new_user.phone_number, region=organization.default_region)
         except phones.InvalidPhoneNumber as error:
-            result.rejected.append(RejectedEntry(new_user.phone_number, f"This phone number {error}."))
-            continue
-        missing = [d.name for d in mandatory if new_user.attribute_values.get(d.key) is None]
-        if missing:
-            result.rejected.append(
-                RejectedEntry(
-                    new_user.phone_number,
-                    f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} mandatory in {organization}: "
-                    "add this user on their own with those values, or import a file.",
-                )
-            )
+            reasons[index] = f"This phone number {error}."
             continue
         if e164 in accepted:
-            result.rejected.append(
-                RejectedEntry(new_user.phone_number, f"{phones.display(e164)} is listed more than once.")
-            )
+            reasons[index] = f"{phones.display(e164)} is listed more than once."
+            repeated.add(index)
             continue
-        accepted[e164] = new_user
+        accepted[e164] = index
 
     with transaction.atomic():
         # Serialised with changes to the organization's groups, which add and remove its users too.
         Organization.objects.select_for_update().get(pk=organization.pk)
-        users = get_or_create_users(accepted)
         current = {
             membership.user.phone_number: membership
             for membership in OrganizationUser.objects.filter(
-                organization=organization, user__in=users.values()
+                organization=organization, user__phone_number__in=accepted
             ).select_related("user")
         }
-        memberships, through_groups = [], []
-        for e164, new_user in accepted.items():
-            membership = current.get(e164)
+        mandatory = list(AttributeDefinition.objects.filter(organization=organization, mandatory=True))
+        to_add: dict[str, NewUser] = {}
+        for e164, index in accepted.items():
+            new_user, membership = new_users[index], current.get(e164)
             if membership and membership.added_directly:
-                result.rejected.append(
-                    RejectedEntry(new_user.phone_number, f"{phones.display(e164)} is already in {organization}.")
+                reasons[index] = f"{phones.display(e164)} is already in {organization}."
+                continue
+            # Someone here through a group already may hold the values the entry does not give.
+            values = {**(membership.attribute_values if membership else {}), **new_user.attribute_values}
+            missing = [d.name for d in mandatory if values.get(d.key) is None]
+            if missing:
+                reasons[index] = (
+                    f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} mandatory in {organization}: "
+                    "add this user on their own with those values, or import a file."
                 )
-            elif membership:
+                continue
+            to_add[e164] = new_user
+        users = get_or_create_users(to_add.keys() - current.keys())
+        memberships, through_groups = [], []
+        for e164, new_user in to_add.items():
+            membership = current.get(e164)
+            if membership:
                 # Here only through a group so far: now added directly too, so they stay if the group goes.
                 membership.added_directly, membership.added_by = True, added_by
                 membership.name = new_user.name or membership.name
@@ -121,6 +132,7 @@ def add_users(*, organization: Organization, new_users: list[NewUser], added_by:
                 )
         OrganizationUser.objects.bulk_update(through_groups, ["added_directly", "added_by", "name", "attribute_values"])
         result.added = through_groups + OrganizationUser.objects.bulk_create(memberships)
+        result.rejected = [RejectedEntry(new_users[index].phone_number, reasons[index]) for index in sorted(reasons)]
         if result.added:
             people = [membership.user for membership in result.added]
             audit.record(
@@ -130,7 +142,17 @@ def add_users(*, organization: Organization, new_users: list[NewUser], added_by:
                 target=people[0] if len(people) == 1 else None,
                 details={**audit.people_details(organization, people), "already_through_groups": len(through_groups)},
             )
+    result.not_added = _entries_not_added(new_users, reasons, repeated)
     return result
+
+
+def _entries_not_added(new_users: list[NewUser], reasons: dict[int, str], repeated: set[int]) -> list[str]:
+    """The entries to give back to fix and resubmit: each rejected one, as typed, once.
+
+    A repeat of a number is left out: the number's first entry says what became of it.
+    """
+    entries = [new_users[index].phone_number for index in sorted(reasons) if index not in repeated]
+    return list(dict.fromkeys(entries))
 
 
 def get_or_create_users(phone_numbers: Iterable[str]) -> dict[str, User]:
@@ -154,14 +176,49 @@ def get_or_create_users(phone_numbers: Iterable[str]) -> dict[str, User]:
     return existing
 
 
-def removal_summary(*, org_user: OrganizationUser) -> RemovalSummary:
-    """What ``delete_org_user`` would remove, for the confirmation page."""
-    group_names = list(
+def removal_summary(*, org_user: OrganizationUser, removed_by: User) -> RemovalSummary:
+    """What ``delete_org_user`` would remove, for the confirmation page, and why it would refuse."""
+    return RemovalSummary(
+        user=org_user.user,
+        label=org_user.label,
+        group_names=_group_names(org_user),
+        refusal=removal_refusal(org_user=org_user, organization=org_user.organization, removed_by=removed_by),
+    )
+
+
+def _group_names(org_user: OrganizationUser) -> list[str]:
+    return list(
         GroupMembership.objects.filter(user=org_user.user_id, group__organization=org_user.organization_id)
         .order_by("group__name")
         .values_list("group__name", flat=True)
     )
-    return RemovalSummary(user=org_user.user, label=org_user.label, group_names=group_names)
+
+
+def removal_refusal(*, org_user: OrganizationUser, organization: Organization, removed_by: User) -> str:
+    """Why removing this person from ``organization`` would be refused ("" when it would not)."""
+    if org_user.user_id == removed_by.pk:
+        return "You cannot remove yourself from the organization."
+    if is_last_org_admin(org_user):
+        return f"{org_user.label} is the last organization admin of {organization}."
+    sole_admin_of = groups_only_admined_by(user=org_user.user, organization=organization)
+    if sole_admin_of:
+        names = ", ".join(group.name for group in sole_admin_of)
+        return (
+            f"{org_user.label} is the only admin of {names}, and a group keeps at least one admin. "
+            "Make someone else an admin there first."
+        )
+    return ""
+
+
+def is_last_org_admin(org_user: OrganizationUser) -> bool:
+    return (
+        org_user.is_org_admin
+        and not OrganizationUser.objects.filter(
+            organization=org_user.organization_id, role=OrganizationUser.Role.ORG_ADMIN
+        )
+        .exclude(pk=org_user.pk)
+        .exists()
+    )
 
 
 def delete_org_user(*, org_user: OrganizationUser, deleted_by: User) -> RemovalSummary:
@@ -174,22 +231,9 @@ def delete_org_user(*, org_user: OrganizationUser, deleted_by: User) -> RemovalS
         # other at once cannot leave it with no admin at all.
         organization = Organization.objects.select_for_update().get(pk=org_user.organization_id)
         membership = OrganizationUser.objects.select_related("user").get(pk=org_user.pk)
-        if membership.user_id == deleted_by.pk:
-            raise CannotRemoveUser("You cannot remove yourself from the organization.")
-        if membership.is_org_admin and not (
-            OrganizationUser.objects.filter(organization=organization, role=OrganizationUser.Role.ORG_ADMIN)
-            .exclude(pk=membership.pk)
-            .exists()
-        ):
-            raise CannotRemoveUser(f"{membership.label} is the last organization admin of {organization}.")
-        sole_admin_of = groups_only_admined_by(user=membership.user, organization=organization)
-        if sole_admin_of:
-            names = ", ".join(group.name for group in sole_admin_of)
-            raise CannotRemoveUser(
-                f"{membership.label} is the only admin of {names}, and a group keeps at least one admin. "
-                "Make someone else an admin there first."
-            )
-        summary = removal_summary(org_user=membership)
+        if refusal := removal_refusal(org_user=membership, organization=organization, removed_by=deleted_by):
+            raise CannotRemoveUser(refusal)
+        summary = RemovalSummary(user=membership.user, label=membership.label, group_names=_group_names(membership))
         group_memberships = GroupMembership.objects.filter(user=membership.user_id, group__organization=organization)
         left_groups = list(group_memberships.select_related("group").order_by("group__name", "group_id"))
         group_memberships.delete()
@@ -215,6 +259,48 @@ def delete_org_user(*, org_user: OrganizationUser, deleted_by: User) -> RemovalS
                 details={"role": left.role, "left_organization": True, "with_user_deleted": True},
             )
     return summary
+
+
+def make_org_admin(*, org_user: OrganizationUser, made_by: User) -> OrganizationUser:
+    """Make a person an admin of their organization: they manage all of it from now on."""
+    return _set_org_role(org_user=org_user, role=OrganizationUser.Role.ORG_ADMIN, changed_by=made_by)
+
+
+def revoke_org_admin(*, org_user: OrganizationUser, revoked_by: User) -> OrganizationUser:
+    """Make an organization admin a member again; never the last one, so the organization keeps an admin."""
+    return _set_org_role(org_user=org_user, role=OrganizationUser.Role.MEMBER, changed_by=revoked_by)
+
+
+def revoke_refusal(*, org_user: OrganizationUser, organization: Organization) -> str:
+    """Why revoking this person's organization admin role would be refused ("" when it would not)."""
+    if is_last_org_admin(org_user):
+        return (
+            f"{org_user.label} is the last organization admin of {organization}, and an organization keeps "
+            "at least one. Make someone else an organization admin first."
+        )
+    return ""
+
+
+def _set_org_role(*, org_user: OrganizationUser, role: OrganizationUser.Role, changed_by: User) -> OrganizationUser:
+    with transaction.atomic():
+        # Locked as removals lock it: two admins revoking each other at once cannot both pass the check.
+        organization = Organization.objects.select_for_update().get(pk=org_user.organization_id)
+        membership = OrganizationUser.objects.select_related("user").get(pk=org_user.pk)
+        if role != OrganizationUser.Role.ORG_ADMIN and (
+            refusal := revoke_refusal(org_user=membership, organization=organization)
+        ):
+            raise CannotChangeRole(refusal)
+        if membership.role != role:
+            before, membership.role = membership.role, role
+            membership.save(update_fields=["role"])
+            audit.record(
+                organization=organization,
+                verb=AuditEvent.Verb.USER_UPDATED,
+                actor=changed_by,
+                target=membership.user,
+                details={"org_role": {"before": before, "after": role.value}},
+            )
+    return membership
 
 
 def set_own_name(*, user: User, name: str) -> None:

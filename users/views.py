@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from attributes.forms import AttributeValuesForm
 from attributes.selectors import definitions_of, parse_context
@@ -153,6 +153,9 @@ def add_users(request: HttpRequest, viewer: Viewer):
         if result.added and not result.rejected:
             messages.success(request, f"Added {_count(len(result.added), 'user')} to {organization}.")
             return redirect("users:list", org_slug=organization.slug)
+        if not adding_one:
+            # The box keeps only what was not added, to fix and submit again.
+            list_form = AddPhoneListForm(initial={"phone_numbers": ", ".join(result.not_added)}, prefix="list")
     context = {
         "viewer": viewer,
         "one_form": one_form,
@@ -175,6 +178,7 @@ def user_detail(request: HttpRequest, viewer: Viewer, user_id: int):
         "group_memberships": group_memberships,
         "source": selectors.source_of(org_user, group_memberships),
         "can_remove": policy.can(viewer, Action.REMOVE_USERS, org_user),
+        "can_manage_org_admins": policy.can(viewer, Action.MANAGE_ORG_ADMINS, org_user),
     }
     return render(request, "users/detail.html", context)
 
@@ -191,8 +195,54 @@ def delete_user(request: HttpRequest, viewer: Viewer, user_id: int):
             return redirect("users:detail", org_slug=viewer.organization.slug, user_id=user_id)
         messages.success(request, f"Removed {summary.label} from {viewer.organization}.")
         return redirect("users:list", org_slug=viewer.organization.slug)
-    summary = services.removal_summary(org_user=org_user)
+    summary = services.removal_summary(org_user=org_user, removed_by=request.user)
     return render(request, "users/confirm_delete.html", {"viewer": viewer, "org_user": org_user, "summary": summary})
+
+
+@organization_view(Action.MANAGE_ORG_ADMINS)
+@require_POST
+def make_org_admin(request: HttpRequest, viewer: Viewer, user_id: int):
+    org_user = access_org_user(viewer, user_id, Action.MANAGE_ORG_ADMINS)
+    organization = viewer.organization
+    if org_user.is_org_admin:
+        messages.info(request, f"{org_user.label} is already an organization admin of {organization}.")
+    else:
+        services.make_org_admin(org_user=org_user, made_by=request.user)
+        messages.success(request, f"{org_user.label} is now an organization admin of {organization}.")
+    return redirect("users:detail", org_slug=organization.slug, user_id=user_id)
+
+
+@organization_view(Action.MANAGE_ORG_ADMINS)
+@require_POST
+def revoke_org_admin(request: HttpRequest, viewer: Viewer, user_id: int):
+    """The detail page's button asks first (a page saying what follows); that page's button confirms."""
+    org_user = access_org_user(viewer, user_id, Action.MANAGE_ORG_ADMINS)
+    organization = viewer.organization
+    detail = redirect("users:detail", org_slug=organization.slug, user_id=user_id)
+    if not org_user.is_org_admin:
+        messages.info(request, f"{org_user.label} is not an organization admin of {organization}.")
+        return detail
+    is_self = org_user.user_id == request.user.pk
+    if "confirm" not in request.POST:
+        context = {
+            "viewer": viewer,
+            "org_user": org_user,
+            "refusal": services.revoke_refusal(org_user=org_user, organization=organization),
+            "is_self": is_self,
+            # A platform superuser keeps every organization's admin pages whatever their role in one.
+            "loses_access": is_self and not request.user.is_superuser,
+        }
+        return render(request, "users/confirm_revoke_org_admin.html", context)
+    try:
+        services.revoke_org_admin(org_user=org_user, revoked_by=request.user)
+    except services.CannotChangeRole as error:
+        messages.error(request, str(error))
+        return detail
+    if is_self:
+        messages.success(request, f"You are no longer an organization admin of {organization}.")
+        return redirect("organization_home", org_slug=organization.slug)
+    messages.success(request, f"{org_user.label} is no longer an organization admin of {organization}.")
+    return detail
 
 
 def _count(number: int, noun: str) -> str:

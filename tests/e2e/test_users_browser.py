@@ -6,9 +6,18 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from groups.models import GroupMembership
 from users.management.commands.seed_demo import DEMO_PASSWORD
 from users.models import OrganizationUser, User
 
+from ..factories import (
+    PASSWORD,
+    GroupFactory,
+    GroupMembershipFactory,
+    OrganizationFactory,
+    OrganizationUserFactory,
+    UserFactory,
+)
 from .pages import log_in, screenshot
 
 MEERA = "+919000000003"  # Meera Member of the demo data, in group Field Staff / North
@@ -81,3 +90,96 @@ def test_org_admin_searches_picks_columns_and_deletes_a_user(page: Page):
     # Gone from Contoso Health; her account stays.
     assert not OrganizationUser.objects.filter(organization__slug="contoso", user__phone_number=MEERA).exists()
     assert User.objects.filter(phone_number=MEERA, own_name="Meera Member").exists()
+
+
+def test_org_admin_makes_a_member_org_admin_then_revokes_it_and_others_see_no_buttons(page: Page):
+    organization = OrganizationFactory(name="Contoso", slug="contoso")
+    group = GroupFactory(organization=organization, name="Sales North")
+    asha = OrganizationUserFactory(
+        organization=organization, name="Asha Admin", role=OrganizationUser.Role.ORG_ADMIN, user=UserFactory()
+    ).user
+    ravi = OrganizationUserFactory(organization=organization, name="Ravi Groupadmin", user=UserFactory()).user
+    meera = OrganizationUserFactory(organization=organization, name="Meera Member", user=UserFactory()).user
+    GroupMembershipFactory(group=group, user=ravi, role=GroupMembership.Role.ADMIN)
+    GroupMembershipFactory(group=group, user=meera)
+
+    log_in(page, asha.phone_number, PASSWORD)
+    expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
+    page.locator("#results").get_by_role("link", name=meera.phone_display).click()
+    expect(page.get_by_role("heading", name="Meera Member")).to_be_visible()
+
+    page.get_by_role("button", name="Make organization admin").click()
+    expect(page.get_by_role("status")).to_contain_text("Meera Member is now an organization admin of Contoso.")
+    expect(page.get_by_text("Organization admin", exact=True)).to_be_visible()  # her role
+    assert OrganizationUser.objects.get(organization=organization, user=meera).is_org_admin
+
+    # Revoking asks first, and changes nothing until confirmed.
+    page.get_by_role("button", name="Remove organization admin").click()
+    expect(page.get_by_role("heading", name="Remove Meera Member as organization admin of Contoso?")).to_be_visible()
+    expect(page.get_by_text("stays in Contoso as a member")).to_be_visible()
+    screenshot(page, "revoke-org-admin.png")
+    assert OrganizationUser.objects.get(organization=organization, user=meera).is_org_admin
+    page.get_by_role("button", name="Remove organization admin").click()
+    expect(page.get_by_role("status")).to_contain_text("Meera Member is no longer an organization admin of Contoso.")
+    expect(page.get_by_role("button", name="Make organization admin")).to_be_visible()
+    assert not OrganizationUser.objects.get(organization=organization, user=meera).is_org_admin
+
+    # Ravi administers Meera's group: he sees her page, without the buttons.
+    page.get_by_role("button", name="Log out").click()
+    log_in(page, ravi.phone_number, PASSWORD)
+    page.goto(f"/o/contoso/users/{meera.pk}/")
+    expect(page.get_by_role("heading", name="Meera Member")).to_be_visible()
+    expect(page.get_by_role("button", name="Make organization admin")).to_have_count(0)
+    expect(page.get_by_role("button", name="Remove organization admin")).to_have_count(0)
+
+    # Meera, a member, reaches no one's page, let alone the buttons.
+    page.get_by_role("button", name="Log out").click()
+    log_in(page, meera.phone_number, PASSWORD)
+    page.goto(f"/o/contoso/users/{ravi.pk}/")
+    expect(page.get_by_role("heading", name="You cannot do this")).to_be_visible()
+    expect(page.get_by_role("button", name="Make organization admin")).to_have_count(0)
+    assert not OrganizationUser.objects.get(organization=organization, user=ravi).is_org_admin
+
+
+def test_the_delete_confirmation_says_in_advance_why_the_only_admin_of_a_group_cannot_go(page: Page):
+    organization = OrganizationFactory(name="Contoso", slug="contoso")
+    asha = OrganizationUserFactory(
+        organization=organization, name="Asha Admin", role=OrganizationUser.Role.ORG_ADMIN, user=UserFactory()
+    ).user
+    ravi = OrganizationUserFactory(organization=organization, name="Ravi Groupadmin", user=UserFactory()).user
+    GroupMembershipFactory(group=GroupFactory(organization=organization, name="Sales North"), user=ravi, role="admin")
+
+    log_in(page, asha.phone_number, PASSWORD)
+    page.locator("#results").get_by_role("link", name=ravi.phone_display).click()
+    page.get_by_role("button", name="Delete").click()
+
+    expect(page.get_by_role("heading", name="Delete Ravi Groupadmin from Contoso?")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Ravi Groupadmin is the only admin of Sales North, and a group keeps at least one admin. "
+        "Make someone else an admin there first."
+    )
+    expect(page.get_by_role("button", name="Delete user")).to_have_count(0)
+    page.get_by_role("button", name="Back to Ravi Groupadmin").click()
+    expect(page.get_by_role("heading", name="Ravi Groupadmin")).to_be_visible()
+    assert OrganizationUser.objects.filter(organization=organization, user=ravi).exists()
+
+
+def test_adding_a_list_keeps_in_the_box_only_the_numbers_not_added(page: Page):
+    organization = OrganizationFactory(name="Contoso", slug="contoso")
+    asha = OrganizationUserFactory(
+        organization=organization, name="Asha Admin", role=OrganizationUser.Role.ORG_ADMIN, user=UserFactory()
+    ).user
+    OrganizationUserFactory(organization=organization, name="Meera Member", user=UserFactory(phone_number=MEERA))
+
+    log_in(page, asha.phone_number, PASSWORD)
+    page.get_by_role("button", name="Add Users").click()
+    page.get_by_role("link", name="Add users").click()
+    page.get_by_label("Phone numbers").fill("+91 98123 45678, +91 90000 00003, 98123 45678, hello")
+    page.get_by_role("button", name="Add users").click()
+
+    result = page.get_by_role("region", name="Result")
+    expect(result).to_contain_text("Added 1 user.")
+    expect(result).to_contain_text("+91 90000 00003 is already in Contoso.")
+    expect(result).to_contain_text("+91 98123 45678 is listed more than once.")
+    expect(page.get_by_label("Phone numbers")).to_have_value("+91 90000 00003, hello")
+    assert OrganizationUser.objects.filter(organization=organization, user__phone_number="+919812345678").exists()

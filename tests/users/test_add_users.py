@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from users.models import OrganizationUser, User
 
-from ..factories import OrganizationUserFactory, UserFactory
+from ..factories import AttributeDefinitionFactory, OrganizationUserFactory, UserFactory
 
 
 def add_url(organization):
@@ -119,3 +119,87 @@ def test_a_name_that_would_not_show_as_typed_is_refused_beside_the_field(client_
     )
     assert "The name contains characters that reverse how text is shown." in response.content.decode()
     assert OrganizationUser.objects.count() == before
+
+
+# With a mandatory attribute, a list of bare numbers cannot add anyone new: each entry still
+# gets the reason that applies to it first, and the box keeps only the entries not added.
+
+
+@pytest.fixture
+def employee_id(organization):
+    return AttributeDefinitionFactory(organization=organization, name="Employee ID", mandatory=True)
+
+
+def add_list(client, organization, phone_list):
+    return client.post(add_url(organization), {"add_list": "1", "list-phone_numbers": phone_list})
+
+
+def rejections(response) -> dict[str, str]:
+    return {entry.entry: entry.reason for entry in response.context["result"].rejected}
+
+
+def test_with_a_mandatory_attribute_an_existing_member_is_reported_as_already_in(
+    client_for, organization, org_admin, employee_id
+):
+    OrganizationUserFactory(organization=organization, user=UserFactory(phone_number="+919876500001"))
+    before = members_of(organization)
+
+    response = add_list(client_for(org_admin), organization, "+91 98765 00001")
+
+    assert rejections(response) == {"+91 98765 00001": "+91 98765 00001 is already in Contoso."}
+    assert "+91 98765 00001 is already in Contoso." in response.content.decode()
+    assert members_of(organization) == before
+
+
+def test_with_a_mandatory_attribute_a_repeated_number_is_reported_as_listed_more_than_once(
+    client_for, organization, org_admin, employee_id
+):
+    before = (members_of(organization), User.objects.count())
+
+    response = add_list(client_for(org_admin), organization, "+91 98123 45678, 098123 45678")
+
+    assert rejections(response) == {
+        "+91 98123 45678": "Employee ID is mandatory in Contoso: add this user on their own with those values, "
+        "or import a file.",
+        "098123 45678": "+91 98123 45678 is listed more than once.",
+    }
+    assert "+91 98123 45678 is listed more than once." in response.content.decode()
+    assert (members_of(organization), User.objects.count()) == before
+
+
+def test_with_a_mandatory_attribute_someone_in_through_a_group_with_the_values_is_added_directly(
+    client_for, organization, org_admin, employee_id
+):
+    in_through_group = OrganizationUserFactory(
+        organization=organization,
+        user=UserFactory(phone_number="+919876500002"),
+        added_directly=False,
+        attribute_values={employee_id.key: "E-2"},
+    )
+    in_through_group_without = OrganizationUserFactory(
+        organization=organization, user=UserFactory(phone_number="+919876500003"), added_directly=False
+    )
+
+    response = add_list(client_for(org_admin), organization, "+91 98765 00002, +91 98765 00003")
+
+    assert rejections(response) == {
+        "+91 98765 00003": "Employee ID is mandatory in Contoso: add this user on their own with those values, "
+        "or import a file."
+    }
+    in_through_group.refresh_from_db()
+    in_through_group_without.refresh_from_db()
+    assert (in_through_group.added_directly, in_through_group.attribute_values) == (True, {employee_id.key: "E-2"})
+    assert in_through_group_without.added_directly is False
+
+
+def test_the_box_keeps_only_the_entries_that_were_not_added(client_for, organization, org_admin):
+    OrganizationUserFactory(organization=organization, user=UserFactory(phone_number="+919876500001"))
+    phone_list = "+91 98123 45678, hello, +91 98765 00001, 098123 45678, +91 98123 45679"
+
+    response = add_list(client_for(org_admin), organization, phone_list)
+
+    assert {"+919812345678", "+919812345679"} <= members_of(organization)
+    box = response.context["list_form"]["phone_numbers"]
+    assert box.value() == "hello, +91 98765 00001"
+    textarea = response.content.decode().split('name="list-phone_numbers"')[1].split("</textarea>")[0]
+    assert textarea.split(">", 1)[1].strip() == "hello, +91 98765 00001"

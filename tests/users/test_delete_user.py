@@ -105,3 +105,50 @@ def test_group_admin_sees_the_detail_without_a_delete_button(client_for, organiz
     content = client_for(group_admin).get(url).content.decode()
     assert "Meera Member" in content
     assert delete_url(organization, member) not in content
+
+
+# The confirmation says in advance when the delete would be refused, and offers no Delete button;
+# the refusal itself still happens on the server, whatever is posted.
+
+
+def test_confirmation_for_the_only_admin_of_a_group_gives_the_reason_and_no_delete_button(
+    client_for, organization, org_admin, group_admin
+):
+    client = client_for(org_admin)
+    content = client.get(delete_url(organization, group_admin)).content.decode()
+
+    assert (
+        "Ravi Groupadmin is the only admin of Sales North, and a group keeps at least one admin. "
+        "Make someone else an admin there first." in content
+    )
+    assert "Delete user" not in content
+    assert "Back to Ravi Groupadmin" in content
+
+    response = client.post(delete_url(organization, group_admin), follow=True)
+    assert "Ravi Groupadmin is the only admin of Sales North" in response.content.decode()
+    assert OrganizationUser.objects.filter(organization=organization, user=group_admin).exists()
+    assert GroupMembership.objects.filter(user=group_admin, role=GroupMembership.Role.ADMIN).exists()
+
+
+def test_confirmation_for_the_last_organization_admin_gives_the_reason_and_no_delete_button(
+    client_for, organization, org_admin, superuser
+):
+    content = client_for(superuser).get(delete_url(organization, org_admin)).content.decode()
+    assert "Asha Admin is the last organization admin of Contoso." in content
+    assert "Delete user" not in content
+    assert OrganizationUser.objects.filter(organization=organization, user=org_admin).exists()
+
+
+def test_confirmation_for_oneself_gives_the_reason_and_no_delete_button(client_for, organization, org_admin):
+    content = client_for(org_admin).get(delete_url(organization, org_admin)).content.decode()
+    assert "You cannot remove yourself from the organization." in content
+    assert "Delete user" not in content
+
+
+def test_confirmation_offers_the_delete_button_once_the_group_has_another_admin(
+    client_for, organization, org_admin, group_admin, admin_group
+):
+    GroupMembershipFactory(group=admin_group, role=GroupMembership.Role.ADMIN)
+    content = client_for(org_admin).get(delete_url(organization, group_admin)).content.decode()
+    assert "Delete user" in content
+    assert "only admin" not in content

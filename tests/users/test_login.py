@@ -31,10 +31,23 @@ def test_a_national_number_is_read_in_the_region_of_the_organizations(client, db
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
-def test_wrong_password_says_so_without_saying_which_part_was_wrong(client, priya):
-    response = log_in(client, "+91 98123 45678", "not the password")
+@pytest.mark.parametrize(
+    ("phone", "password"), [("+91 98123 45678", "not the password"), ("+91 98123 00000", PASSWORD)]
+)
+def test_a_wrong_number_or_password_says_so_without_saying_which_part_was_wrong(client, priya, phone, password):
+    response = log_in(client, phone, password)
     assert response.status_code == 200
-    assert "That phone number and password do not match an account." in response.content.decode()
+    content = response.content.decode()
+    assert "Enter a correct phone number and password." in content
+    assert "case-sensitive" not in content  # a phone number has no case
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_admin_sites_login_says_the_same_of_phone_numbers(client, priya):
+    response = client.post(reverse("admin:login"), {"username": "+91 98123 45678", "password": "not the password"})
+    content = response.content.decode()
+    assert "Enter a correct phone number and password for a staff account." in content
+    assert "case-sensitive" not in content
     assert "_auth_user_id" not in client.session
 
 
