@@ -137,3 +137,19 @@ def test_a_refused_delete_records_nothing(client_for, group_admin, lunch_poll):
     assert client_for(group_admin).post(url("delete", action_id=lunch_poll.pk)).status_code == 403
 
     assert AuditEvent.objects.count() == before
+
+
+def test_the_log_finds_an_actions_events_by_its_name_or_a_group_it_was_published_to(
+    client_for, organization, org_admin, lunch_poll, sales
+):
+    services.create_action(organization=organization, created_by=org_admin, name="Safety notice", kind="announcement")
+    client_for(org_admin).post(
+        url("publish", action_id=lunch_poll.pk), {"group": [sales["north"].pk, sales["south"].pk]}
+    )
+    log_url = reverse("audit:log", kwargs={"org_slug": "contoso"})
+
+    by_name = client_for(org_admin).get(log_url, {"q": "lunch POLL"}).context["entries"]
+    by_group = client_for(org_admin).get(log_url, {"q": "sales / south"}).context["entries"]
+
+    assert [entry.event.verb for entry in by_name] == [Verb.ACTION_PUBLISHED, Verb.ACTION_CREATED]
+    assert [entry.event.verb for entry in by_group] == [Verb.ACTION_PUBLISHED]
