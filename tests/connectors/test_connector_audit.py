@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from audit.sentences import detail_lines
 from audit.services import person_label
 from connectors import services
 from connectors.models import Connector
@@ -58,6 +59,10 @@ def test_registering_records_the_connector_and_never_its_secret(client_for, orga
         "callback_url": "https://crm.example.com/kaizala",
         "permissions": ["Read group members", "Post messages"],
     }
+    assert detail_lines(event) == [
+        "Callback URL: https://crm.example.com/kaizala",
+        "Permissions: Read group members, Post messages",
+    ]
     assert secret not in stored_events() and Connector.objects.get().secret_hash not in stored_events()
     assert log_sentences(client_for(org_admin)) == [
         f"{person_label(organization, member)} registered the connector CRM sync."
