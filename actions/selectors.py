@@ -32,10 +32,9 @@ def publications_of(action: Action) -> QuerySet[ActionPublication]:
     )
 
 
-def groups_to_publish_to(viewer: Viewer, action: Action) -> QuerySet[Group]:
-    """The groups ``viewer`` may publish ``action`` to and where it is not yet published."""
-    groups = Group.objects.exclude(action_publications__action=action)
-    return policy.scope(viewer, PolicyAction.PUBLISH_ACTIONS, groups).order_by("name", "pk")
+def groups_to_publish_to(viewer: Viewer) -> QuerySet[Group]:
+    """Every group ``viewer`` may publish an Action to (those where it is published already too)."""
+    return policy.scope(viewer, PolicyAction.PUBLISH_ACTIONS, Group.objects.all())
 
 
 def published_to(group: Group) -> QuerySet[Action]:

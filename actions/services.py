@@ -1,11 +1,18 @@
-"""Writes of Actions and their publications to groups."""
+"""Writes of Actions and their publications to groups, each with its audit event."""
+
+from collections.abc import Iterable
 
 from django.core.files import File
 from django.db import transaction
 
+from audit import services as audit
+from audit.models import AuditEvent
 from groups.models import Group
+from kaizala_portal.policy import Action as Permission
+from kaizala_portal.policy import Viewer
 from users.models import Organization, User
 
+from . import publishing
 from .models import Action, ActionPublication
 
 
@@ -35,7 +42,14 @@ def create_action(
     if package is not None:
         action.package.save("package.zip", package, save=False)
     try:
-        action.save()
+        with transaction.atomic():
+            action.save()
+            audit.record(
+                organization=organization,
+                verb=AuditEvent.Verb.ACTION_CREATED,
+                actor=created_by,
+                details={"action": action.name, "kind": action.get_kind_display(), "version": action.version},
+            )
     except Exception:
         if action.package:
             action.package.delete(save=False)
@@ -43,10 +57,18 @@ def create_action(
     return action
 
 
-def delete_action(*, action: Action) -> None:
+def delete_action(*, action: Action, deleted_by: User) -> None:
     """Remove an Action, its publications and its package file (once the rows are surely gone)."""
     package = action.package
     with transaction.atomic():
+        published_in = ActionPublication.objects.filter(action=action, group__organization=action.organization_id)
+        groups = publishing.paths_of(action.organization_id, published_in.values_list("group_id", flat=True))
+        audit.record(
+            organization=action.organization_id,
+            verb=AuditEvent.Verb.ACTION_DELETED,
+            actor=deleted_by,
+            details={"action": action.name, "version": action.version, **audit.groups_details(groups)},
+        )
         action.delete()
     if package:
         package.storage.delete(package.name)
@@ -54,8 +76,64 @@ def delete_action(*, action: Action) -> None:
 
 def publish_action(*, action: Action, group: Group, published_by: User) -> tuple[ActionPublication, bool]:
     """Publish ``action`` to ``group``; publishing it twice changes nothing. Says whether it was new."""
-    return ActionPublication.objects.get_or_create(action=action, group=group, defaults={"published_by": published_by})
+    with transaction.atomic():
+        publication, created = ActionPublication.objects.get_or_create(
+            action=action, group=group, defaults={"published_by": published_by}
+        )
+        if created:
+            _record_publication(AuditEvent.Verb.ACTION_PUBLISHED, action, [group], published_by)
+    return publication, created
 
 
-def unpublish_action(*, publication: ActionPublication) -> None:
-    publication.delete()
+def publish_action_to_groups(
+    *, viewer: Viewer, action: Action, groups: Iterable[Group], include_subgroups: bool
+) -> publishing.Publishing:
+    """Publish ``action`` to several groups (and those under them, if asked) at once, or to none of them.
+
+    Raises publishing.NotPublishable, and publishes nothing, if ``viewer`` may not publish to one of ``groups``.
+    """
+
+    def publish_one(group: Group) -> bool:
+        _, created = ActionPublication.objects.get_or_create(
+            action=action, group=group, defaults={"published_by": viewer.user}
+        )
+        return created
+
+    with transaction.atomic():
+        outcome = publishing.publish_to_groups(
+            viewer=viewer,
+            permission=Permission.PUBLISH_ACTIONS,
+            chosen=groups,
+            include_subgroups=include_subgroups,
+            publish_one=publish_one,
+        )
+        if outcome.published:
+            _record_publication(
+                AuditEvent.Verb.ACTION_PUBLISHED,
+                action,
+                outcome.published,
+                viewer.user,
+                labels=outcome.labels(outcome.published),
+            )
+    return outcome
+
+
+def unpublish_action(*, publication: ActionPublication, unpublished_by: User) -> None:
+    with transaction.atomic():
+        _record_publication(AuditEvent.Verb.ACTION_UNPUBLISHED, publication.action, [publication.group], unpublished_by)
+        publication.delete()
+
+
+def _record_publication(
+    verb: AuditEvent.Verb, action: Action, groups: list[Group], actor: User, labels: list[str] | None = None
+) -> None:
+    """One event for publishing to (or unpublishing from) ``groups``, linked to the group when there is one."""
+    if labels is None:
+        labels = publishing.paths_of(action.organization_id, [group.pk for group in groups])
+    audit.record(
+        organization=action.organization_id,
+        verb=verb,
+        actor=actor,
+        group=groups[0] if len(groups) == 1 else None,
+        details={"action": action.name, **audit.groups_details(labels)},
+    )

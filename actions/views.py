@@ -1,18 +1,17 @@
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from groups.access import access_group
-from groups.forms import PublishToGroupForm
 from kaizala_portal import policy
 from kaizala_portal.policy import Action as PolicyAction
 from kaizala_portal.policy import Viewer
 from users.access import organization_view
 
-from . import selectors, services
+from . import publishing, selectors, services
 from .access import access_action, access_publication
 from .forms import ActionForm
 
@@ -53,11 +52,13 @@ def action_detail(request: HttpRequest, viewer: Viewer, action_id: int):
     context = {
         "viewer": viewer,
         "action": action,
-        "rows": [(p, policy.can(viewer, PolicyAction.PUBLISH_ACTIONS, p.group)) for p in publications],
+        "rows": publishing.publication_rows(viewer, PolicyAction.PUBLISH_ACTIONS, publications),
         "can_publish": policy.can(viewer, PolicyAction.PUBLISH_ACTIONS),
-        "publishable_groups": selectors.groups_to_publish_to(viewer, action),
         "can_manage": policy.can(viewer, PolicyAction.MANAGE_ACTIONS, action),
     }
+    context["publish_form"] = publishing.publish_form(
+        viewer, selectors.groups_to_publish_to(viewer), {p.group_id for p in publications}
+    )
     return render(request, "actions/detail.html", context)
 
 
@@ -74,17 +75,25 @@ def download_package(request: HttpRequest, viewer: Viewer, action_id: int):
 @require_POST
 def publish_action(request: HttpRequest, viewer: Viewer, action_id: int):
     action = access_action(viewer, action_id, PolicyAction.PUBLISH_ACTIONS)
-    form = PublishToGroupForm(request.POST)
+    published_ids = set(selectors.publications_of(action).values_list("group_id", flat=True))
+    # Only the groups offered are accepted: another one, forged into the request, is refused (403) with the reason.
+    form = publishing.publish_form(viewer, selectors.groups_to_publish_to(viewer), published_ids, request.POST)
+    if form.forged:
+        raise PermissionDenied(publishing.REFUSED)
     if not form.is_valid():
-        messages.error(request, "Choose a group to publish to.")
+        messages.error(request, form.error_text())
         return redirect("actions:detail", org_slug=viewer.organization.slug, action_id=action.pk)
-    # A group the viewer was not offered is refused here (403), not merely left out of the form.
-    group = access_group(viewer, form.cleaned_data["group"], PolicyAction.PUBLISH_ACTIONS)
-    _, published = services.publish_action(action=action, group=group, published_by=request.user)
-    if published:
-        messages.success(request, f"Published {action.name} to {group.name}.")
-    else:
-        messages.info(request, f"{action.name} was already published to {group.name}.")
+    try:
+        outcome = services.publish_action_to_groups(
+            viewer=viewer,
+            action=action,
+            groups=form.chosen_groups,
+            include_subgroups=form.cleaned_data["include_subgroups"],
+        )
+    except publishing.NotPublishable as refusal:
+        raise PermissionDenied(str(refusal)) from None
+    for level, text in publishing.outcome_messages(action.name, outcome):
+        messages.add_message(request, level, text)
     return redirect("actions:detail", org_slug=viewer.organization.slug, action_id=action.pk)
 
 
@@ -93,7 +102,7 @@ def publish_action(request: HttpRequest, viewer: Viewer, action_id: int):
 def unpublish_action(request: HttpRequest, viewer: Viewer, action_id: int, group_id: int):
     publication = access_publication(viewer, action_id, group_id)
     if request.method == "POST":
-        services.unpublish_action(publication=publication)
+        services.unpublish_action(publication=publication, unpublished_by=request.user)
         messages.success(request, f"Unpublished {publication.action.name} from {publication.group.name}.")
         return redirect("actions:detail", org_slug=viewer.organization.slug, action_id=action_id)
     return render(request, "actions/confirm_unpublish.html", {"viewer": viewer, "publication": publication})
@@ -104,7 +113,7 @@ def unpublish_action(request: HttpRequest, viewer: Viewer, action_id: int, group
 def delete_action(request: HttpRequest, viewer: Viewer, action_id: int):
     action = access_action(viewer, action_id, PolicyAction.MANAGE_ACTIONS)
     if request.method == "POST":
-        services.delete_action(action=action)
+        services.delete_action(action=action, deleted_by=request.user)
         messages.success(request, f"Deleted the Action {action.name}.")
         return redirect("actions:list", org_slug=viewer.organization.slug)
     context = {"viewer": viewer, "action": action, "group_count": selectors.publications_of(action).count()}

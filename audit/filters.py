@@ -46,7 +46,7 @@ class AuditEventFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_about",
         label="About whom",
-        widget=forms.TextInput(attrs={"placeholder": "Person, group or file", "type": "search"}),
+        widget=forms.TextInput(attrs={"placeholder": "Person, group, file, Action or connector", "type": "search"}),
     )
     since = django_filters.DateFilter(
         method="filter_since", label="From", widget=forms.DateInput(attrs={"type": "date"})
@@ -65,12 +65,20 @@ class AuditEventFilter(django_filters.FilterSet):
         return queryset.filter(_person_matches("actor", value)) if value else queryset
 
     def filter_about(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """The person or group an event was about (a file's name, for imports and exports)."""
+        """The person or group an event was about (a file's name, for imports and exports).
+
+        For Actions and Connectors: the one the event was about, and the groups it was published to.
+        """
         value = value.strip()
         if not value:
             return queryset
         return queryset.filter(
-            _person_matches("target", value) | Q(group_label__icontains=value) | Q(details__file_name__icontains=value)
+            _person_matches("target", value)
+            | Q(group_label__icontains=value)
+            | Q(details__file_name__icontains=value)
+            | Q(details__action__icontains=value)
+            | Q(details__connector__icontains=value)
+            | Q(details__groups__icontains=value)
         )
 
     def filter_since(self, queryset: QuerySet, name: str, value: date) -> QuerySet:

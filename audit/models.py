@@ -30,6 +30,15 @@ class AuditEvent(models.Model):
         IMPORT_FINISHED = "import_finished", "Import finished"
         EXPORT_REQUESTED = "export_requested", "Export requested"
         EXPORT_FINISHED = "export_finished", "Export finished"
+        ACTION_CREATED = "action_created", "Action added"
+        ACTION_DELETED = "action_deleted", "Action deleted"
+        ACTION_PUBLISHED = "action_published", "Action published"
+        ACTION_UNPUBLISHED = "action_unpublished", "Action unpublished"
+        CONNECTOR_REGISTERED = "connector_registered", "Connector registered"
+        CONNECTOR_SECRET_ROTATED = "connector_secret_rotated", "Connector secret renewed"
+        CONNECTOR_DELETED = "connector_deleted", "Connector deleted"
+        CONNECTOR_PUBLISHED = "connector_published", "Connector published"
+        CONNECTOR_UNPUBLISHED = "connector_unpublished", "Connector unpublished"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_events")
     verb = models.CharField(max_length=32, choices=Verb.choices)

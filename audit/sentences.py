@@ -120,6 +120,47 @@ def _export_finished(event):
     return f"{_job(event, 'export', 'requested by')} is ready: {_plural(event.details.get('rows', 0), 'user')}."
 
 
+def _entry(event: AuditEvent) -> str:
+    """The Action or Connector an event was about, by the name it had then."""
+    return event.details.get("action") or event.details.get("connector") or "something"
+
+
+def _groups(event: AuditEvent) -> str:
+    """The one group a publication event was about, or how many there were."""
+    count = event.details.get("group_count", 0)
+    named = event.details.get("groups", [])
+    return named[0] if count == 1 and named else _plural(count, "group")
+
+
+def _action_created(event):
+    kind, version = event.details.get("kind", ""), event.details.get("version", "")
+    return f"{_actor(event)} added the Action {_entry(event)} ({kind}, version {version})."
+
+
+def _action_deleted(event):
+    return f"{_actor(event)} deleted the Action {_entry(event)}."
+
+
+def _connector_registered(event):
+    return f"{_actor(event)} registered the connector {_entry(event)}."
+
+
+def _connector_secret_rotated(event):
+    return f"{_actor(event)} made a new secret for the connector {_entry(event)}; the old one stopped working."
+
+
+def _connector_deleted(event):
+    return f"{_actor(event)} deleted the connector {_entry(event)}."
+
+
+def _published(event):
+    return f"{_actor(event)} published {_entry(event)} to {_groups(event)}."
+
+
+def _unpublished(event):
+    return f"{_actor(event)} unpublished {_entry(event)} from {_groups(event)}."
+
+
 SENTENCES = {
     Verb.USER_ADDED: _user_added,
     Verb.USER_UPDATED: _user_updated,
@@ -136,6 +177,28 @@ SENTENCES = {
     Verb.IMPORT_FINISHED: _import_finished,
     Verb.EXPORT_REQUESTED: _export_requested,
     Verb.EXPORT_FINISHED: _export_finished,
+    Verb.ACTION_CREATED: _action_created,
+    Verb.ACTION_DELETED: _action_deleted,
+    Verb.ACTION_PUBLISHED: _published,
+    Verb.ACTION_UNPUBLISHED: _unpublished,
+    Verb.CONNECTOR_REGISTERED: _connector_registered,
+    Verb.CONNECTOR_SECRET_ROTATED: _connector_secret_rotated,
+    Verb.CONNECTOR_DELETED: _connector_deleted,
+    Verb.CONNECTOR_PUBLISHED: _published,
+    Verb.CONNECTOR_UNPUBLISHED: _unpublished,
+}
+
+# Events about an Action or a Connector and the groups it is (or was) published to.
+CATALOGUE_VERBS = {
+    Verb.ACTION_CREATED,
+    Verb.ACTION_DELETED,
+    Verb.ACTION_PUBLISHED,
+    Verb.ACTION_UNPUBLISHED,
+    Verb.CONNECTOR_REGISTERED,
+    Verb.CONNECTOR_SECRET_ROTATED,
+    Verb.CONNECTOR_DELETED,
+    Verb.CONNECTOR_PUBLISHED,
+    Verb.CONNECTOR_UNPUBLISHED,
 }
 
 
@@ -189,6 +252,21 @@ def detail_lines(event: AuditEvent) -> list[str]:
         lines.append(f"Rows: {counts}")
     if details.get("failure"):
         lines.append(f"Reason: {details['failure']}")
+    if event.verb in CATALOGUE_VERBS:
+        lines += _catalogue_lines(event.verb, details)
+    return lines
+
+
+def _catalogue_lines(verb: str, details: dict[str, Any]) -> list[str]:
+    lines = []
+    if verb == Verb.CONNECTOR_REGISTERED:
+        lines.append(f"Callback URL: {details.get('callback_url', '')}")
+        lines.append("Permissions: " + ", ".join(details.get("permissions", [])))
+    named, count = details.get("groups", []), details.get("group_count", 0)
+    if count > 1 or (named and verb in (Verb.ACTION_DELETED, Verb.CONNECTOR_DELETED)):
+        more = count - len(named)
+        prefix = "Unpublished from" if verb in (Verb.ACTION_DELETED, Verb.CONNECTOR_DELETED) else "Groups"
+        lines.append(f"{prefix}: " + ", ".join(named) + (f" and {more:,} more" if more > 0 else ""))
     return lines
 
 

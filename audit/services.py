@@ -16,6 +16,8 @@ from .models import AuditEvent
 
 # Bulk events name at most this many people in their details; the counts say how many in all.
 NAMED_PEOPLE_LIMIT = 50
+# Likewise for the groups an Action or a Connector was published to, or unpublished from, at once.
+NAMED_GROUPS_LIMIT = 50
 
 
 def person_label(organization: Organization | int, user: User | None) -> str:
@@ -34,6 +36,11 @@ def people_details(organization: Organization | int, users: list[User]) -> dict[
         "user_ids": [user.pk for user in users],
         "people": [names.label(user, known_as.get(user.pk, "")) for user in named],
     }
+
+
+def groups_details(labels: list[str]) -> dict[str, Any]:
+    """How an event about an Action's or a Connector's publications names its groups: the first few, and how many."""
+    return {"groups": labels[:NAMED_GROUPS_LIMIT], "group_count": len(labels)}
 
 
 def record(

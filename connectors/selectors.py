@@ -34,10 +34,9 @@ def publications_of(connector: Connector) -> QuerySet[ConnectorPublication]:
     )
 
 
-def groups_to_publish_to(viewer: Viewer, connector: Connector) -> QuerySet[Group]:
-    """The groups ``viewer`` may publish ``connector`` to and where it is not yet published."""
-    groups = Group.objects.exclude(connector_publications__connector=connector)
-    return policy.scope(viewer, Action.PUBLISH_CONNECTORS, groups).order_by("name", "pk")
+def groups_to_publish_to(viewer: Viewer) -> QuerySet[Group]:
+    """Every group ``viewer`` may publish a Connector to (those where it is published already too)."""
+    return policy.scope(viewer, Action.PUBLISH_CONNECTORS, Group.objects.all())
 
 
 def published_to(group: Group) -> QuerySet[Connector]:

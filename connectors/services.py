@@ -1,9 +1,19 @@
-"""Writes of Connectors, their secrets and their publications to groups."""
+"""Writes of Connectors, their secrets and their publications to groups, each with its audit event.
+
+No event ever holds a secret, nor its hash.
+"""
+
+from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from actions import publishing
+from audit import services as audit
+from audit.models import AuditEvent
 from groups.models import Group
+from kaizala_portal.policy import Action as Permission
+from kaizala_portal.policy import Viewer
 from users.models import Organization, User
 
 from . import credentials
@@ -36,31 +46,114 @@ def register_connector(
                 permissions=[value for value, _ in Connector.Permission.choices if value in permissions],
                 secret_hash=credentials.hash_secret(secret),
             )
+            audit.record(
+                organization=organization,
+                verb=AuditEvent.Verb.CONNECTOR_REGISTERED,
+                actor=created_by,
+                details={
+                    "connector": connector.name,
+                    "callback_url": connector.callback_url,
+                    "permissions": connector.get_permissions_display(),
+                },
+            )
     except IntegrityError:
         raise NameTaken(name) from None
     return connector, secret
 
 
-def rotate_secret(*, connector: Connector) -> str:
+def rotate_secret(*, connector: Connector, rotated_by: User) -> str:
     """Give ``connector`` a new secret; the old one stops working at once."""
     secret = credentials.new_secret()
     with transaction.atomic():
         connector.secret_hash = credentials.hash_secret(secret)
         connector.secret_rotated_at = timezone.now()
         connector.save(update_fields=["secret_hash", "secret_rotated_at"])
+        audit.record(
+            organization=connector.organization_id,
+            verb=AuditEvent.Verb.CONNECTOR_SECRET_ROTATED,
+            actor=rotated_by,
+            details={"connector": connector.name},
+        )
     return secret
 
 
-def delete_connector(*, connector: Connector) -> None:
-    connector.delete()
+def delete_connector(*, connector: Connector, deleted_by: User) -> None:
+    with transaction.atomic():
+        published_in = ConnectorPublication.objects.filter(
+            connector=connector, group__organization=connector.organization_id
+        )
+        groups = publishing.paths_of(connector.organization_id, published_in.values_list("group_id", flat=True))
+        audit.record(
+            organization=connector.organization_id,
+            verb=AuditEvent.Verb.CONNECTOR_DELETED,
+            actor=deleted_by,
+            details={"connector": connector.name, **audit.groups_details(groups)},
+        )
+        connector.delete()
 
 
 def publish_connector(*, connector: Connector, group: Group, published_by: User) -> tuple[ConnectorPublication, bool]:
     """Publish ``connector`` to ``group``; publishing it twice changes nothing. Says whether it was new."""
-    return ConnectorPublication.objects.get_or_create(
-        connector=connector, group=group, defaults={"published_by": published_by}
+    with transaction.atomic():
+        publication, created = ConnectorPublication.objects.get_or_create(
+            connector=connector, group=group, defaults={"published_by": published_by}
+        )
+        if created:
+            _record_publication(AuditEvent.Verb.CONNECTOR_PUBLISHED, connector, [group], published_by)
+    return publication, created
+
+
+def publish_connector_to_groups(
+    *, viewer: Viewer, connector: Connector, groups: Iterable[Group], include_subgroups: bool
+) -> publishing.Publishing:
+    """Publish ``connector`` to several groups (and those under them, if asked) at once, or to none of them.
+
+    Raises publishing.NotPublishable, and publishes nothing, if ``viewer`` may not publish to one of ``groups``.
+    """
+
+    def publish_one(group: Group) -> bool:
+        _, created = ConnectorPublication.objects.get_or_create(
+            connector=connector, group=group, defaults={"published_by": viewer.user}
+        )
+        return created
+
+    with transaction.atomic():
+        outcome = publishing.publish_to_groups(
+            viewer=viewer,
+            permission=Permission.PUBLISH_CONNECTORS,
+            chosen=groups,
+            include_subgroups=include_subgroups,
+            publish_one=publish_one,
+        )
+        if outcome.published:
+            _record_publication(
+                AuditEvent.Verb.CONNECTOR_PUBLISHED,
+                connector,
+                outcome.published,
+                viewer.user,
+                labels=outcome.labels(outcome.published),
+            )
+    return outcome
+
+
+def unpublish_connector(*, publication: ConnectorPublication, unpublished_by: User) -> None:
+    with transaction.atomic():
+        _record_publication(
+            AuditEvent.Verb.CONNECTOR_UNPUBLISHED, publication.connector, [publication.group], unpublished_by
+        )
+        publication.delete()
+
+
+def _record_publication(
+    verb: AuditEvent.Verb, connector: Connector, groups: list[Group], actor: User, labels: list[str] | None = None
+) -> None:
+    """One event for publishing to (or unpublishing from) ``groups``, linked to the group when there is one."""
+    if labels is None:
+        labels = publishing.paths_of(connector.organization_id, [group.pk for group in groups])
+    audit.record(
+        organization=connector.organization_id,
+        verb=verb,
+        actor=actor,
+        group=groups[0] if len(groups) == 1 else None,
+        details={"connector": connector.name, **audit.groups_details(labels)},
     )
-
-
-def unpublish_connector(*, publication: ConnectorPublication) -> None:
-    publication.delete()

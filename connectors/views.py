@@ -1,13 +1,13 @@
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
-from groups.access import access_group
-from groups.forms import PublishToGroupForm
+from actions import publishing
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
 from users.access import organization_view
@@ -51,11 +51,13 @@ def connector_detail(request: HttpRequest, viewer: Viewer, connector_id: int):
     context = {
         "viewer": viewer,
         "connector": connector,
-        "rows": [(p, policy.can(viewer, Action.PUBLISH_CONNECTORS, p.group)) for p in publications],
+        "rows": publishing.publication_rows(viewer, Action.PUBLISH_CONNECTORS, publications),
         "can_publish": policy.can(viewer, Action.PUBLISH_CONNECTORS),
-        "publishable_groups": selectors.groups_to_publish_to(viewer, connector),
         "can_manage": policy.can(viewer, Action.MANAGE_CONNECTORS, connector),
     }
+    context["publish_form"] = publishing.publish_form(
+        viewer, selectors.groups_to_publish_to(viewer), {p.group_id for p in publications}
+    )
     return render(request, "connectors/detail.html", context)
 
 
@@ -63,17 +65,25 @@ def connector_detail(request: HttpRequest, viewer: Viewer, connector_id: int):
 @require_POST
 def publish_connector(request: HttpRequest, viewer: Viewer, connector_id: int):
     connector = access_connector(viewer, connector_id, Action.PUBLISH_CONNECTORS)
-    form = PublishToGroupForm(request.POST)
+    published_ids = set(selectors.publications_of(connector).values_list("group_id", flat=True))
+    # Only the groups offered are accepted: another one, forged into the request, is refused (403) with the reason.
+    form = publishing.publish_form(viewer, selectors.groups_to_publish_to(viewer), published_ids, request.POST)
+    if form.forged:
+        raise PermissionDenied(publishing.REFUSED)
     if not form.is_valid():
-        messages.error(request, "Choose a group to publish to.")
+        messages.error(request, form.error_text())
         return redirect("connectors:detail", org_slug=viewer.organization.slug, connector_id=connector.pk)
-    # A group the viewer was not offered is refused here (403), not merely left out of the form.
-    group = access_group(viewer, form.cleaned_data["group"], Action.PUBLISH_CONNECTORS)
-    _, published = services.publish_connector(connector=connector, group=group, published_by=request.user)
-    if published:
-        messages.success(request, f"Published {connector.name} to {group.name}.")
-    else:
-        messages.info(request, f"{connector.name} was already published to {group.name}.")
+    try:
+        outcome = services.publish_connector_to_groups(
+            viewer=viewer,
+            connector=connector,
+            groups=form.chosen_groups,
+            include_subgroups=form.cleaned_data["include_subgroups"],
+        )
+    except publishing.NotPublishable as refusal:
+        raise PermissionDenied(str(refusal)) from None
+    for level, text in publishing.outcome_messages(connector.name, outcome):
+        messages.add_message(request, level, text)
     return redirect("connectors:detail", org_slug=viewer.organization.slug, connector_id=connector.pk)
 
 
@@ -82,7 +92,7 @@ def publish_connector(request: HttpRequest, viewer: Viewer, connector_id: int):
 def unpublish_connector(request: HttpRequest, viewer: Viewer, connector_id: int, group_id: int):
     publication = access_publication(viewer, connector_id, group_id)
     if request.method == "POST":
-        services.unpublish_connector(publication=publication)
+        services.unpublish_connector(publication=publication, unpublished_by=request.user)
         messages.success(request, f"Unpublished {publication.connector.name} from {publication.group.name}.")
         return redirect("connectors:detail", org_slug=viewer.organization.slug, connector_id=connector_id)
     return render(request, "connectors/confirm_unpublish.html", {"viewer": viewer, "publication": publication})
@@ -93,7 +103,7 @@ def unpublish_connector(request: HttpRequest, viewer: Viewer, connector_id: int,
 def rotate_secret(request: HttpRequest, viewer: Viewer, connector_id: int):
     connector = access_connector(viewer, connector_id, Action.MANAGE_CONNECTORS)
     if request.method == "POST":
-        secret = services.rotate_secret(connector=connector)
+        secret = services.rotate_secret(connector=connector, rotated_by=request.user)
         messages.success(request, f"{connector.name} has a new secret; the old one no longer works.")
         return _show_secret_once(request, viewer, connector, secret)
     return render(request, "connectors/confirm_rotate.html", {"viewer": viewer, "connector": connector})
@@ -104,7 +114,7 @@ def rotate_secret(request: HttpRequest, viewer: Viewer, connector_id: int):
 def delete_connector(request: HttpRequest, viewer: Viewer, connector_id: int):
     connector = access_connector(viewer, connector_id, Action.MANAGE_CONNECTORS)
     if request.method == "POST":
-        services.delete_connector(connector=connector)
+        services.delete_connector(connector=connector, deleted_by=request.user)
         messages.success(request, f"Deleted the connector {connector.name}.")
         return redirect("connectors:list", org_slug=viewer.organization.slug)
     context = {"viewer": viewer, "connector": connector, "group_count": selectors.publications_of(connector).count()}

@@ -1,4 +1,4 @@
-"""The users rows of the role matrix (DESIGN.md section 4), checked against the real views.
+"""The users and publishing rows of the role matrix (DESIGN.md section 4), checked against the real views.
 
 Each row names a page and, per person, what they get: the page (200), a refusal
 (403), nothing at all (404: another organization's things do not exist for them),
@@ -9,11 +9,14 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
+from actions.models import Action as KaizalaAction
+from actions.models import ActionPublication
+from connectors.models import Connector, ConnectorPublication
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Role
 from users.models import OrganizationUser
 
-from .factories import OrganizationUserFactory
+from .factories import GroupFactory, OrganizationUserFactory
 
 PEOPLE = ["org_admin", "group_admin", "member", "other_org_admin", "superuser", "anonymous"]
 
@@ -169,3 +172,69 @@ def test_members_cannot_add_or_remove_users(organization, member, outsider_membe
     viewer = policy.viewer_for(member, organization)
     assert not policy.can(viewer, Action.ADD_USERS)
     assert not policy.can(viewer, Action.REMOVE_USERS, outsider_member.memberships.get())
+
+
+# DESIGN.md section 4, "Publish or unpublish actions / connectors": org admins to all organization
+# groups, group admins to their own org groups with admin role, members not at all. Publishing to a
+# group with its sub-groups reaches each sub-group only as far as the role does.
+PUBLISH_MATRIX = [
+    # groups chosen, then per person (same order as PEOPLE): the answer and the groups it was published to
+    (
+        "Sales North with sub-groups",
+        ["admin_group"],
+        [
+            (302, {"Sales North", "North Clinics"}),
+            (302, {"Sales North"}),
+            (403, set()),
+            (404, set()),
+            (302, {"Sales North", "North Clinics"}),
+            ("login", set()),
+        ],
+    ),
+    (
+        "Sales South with sub-groups",
+        ["other_group"],
+        [
+            (302, {"Sales South"}),
+            (403, set()),
+            (403, set()),
+            (404, set()),
+            (302, {"Sales South"}),
+            ("login", set()),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize("kind", ["actions", "connectors"])
+@pytest.mark.parametrize(("case", "chosen", "expected"), PUBLISH_MATRIX, ids=[row[0] for row in PUBLISH_MATRIX])
+@pytest.mark.parametrize("person_index", range(len(PEOPLE)), ids=PEOPLE)
+def test_role_matrix_for_publishing_to_several_groups(
+    request, client, client_for, organization, admin_group, kind, case, chosen, expected, person_index
+):
+    people = {name: request.getfixturevalue(name) for name in PEOPLE[:-1]}
+    groups = {
+        "admin_group": admin_group,
+        "sub_group": GroupFactory(organization=organization, name="North Clinics", parent=admin_group),
+        "other_group": GroupFactory(organization=organization, name="Sales South"),
+    }
+    if kind == "actions":
+        entry = KaizalaAction.objects.create(organization=organization, created_by=people["member"], name="Poll")
+        publications = ActionPublication.objects.filter(action=entry)
+    else:
+        entry = Connector.objects.create(
+            organization=organization, created_by=people["member"], name="CRM", callback_url="https://c.example.com"
+        )
+        publications = ConnectorPublication.objects.filter(connector=entry)
+    url = reverse(f"{kind}:publish", kwargs={"org_slug": organization.slug, f"{kind[:-1]}_id": entry.pk})
+    person = PEOPLE[person_index]
+    http = client if person == "anonymous" else client_for(people[person])
+
+    response = http.post(url, {"group": [groups[name].pk for name in chosen], "include_subgroups": "on"})
+
+    want, published = expected[person_index]
+    if want == "login":
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == want, f"{person}: {case}"
+    assert set(publications.values_list("group__name", flat=True)) == published, f"{person}: {case}"

@@ -37,8 +37,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from actions import services as action_services
+from actions.models import ActionPublication
 from attributes.models import AttributeDefinition
 from audit.models import AuditEvent
+from connectors.models import ConnectorPublication
 from exports import services as export_services
 from exports.models import ExportJob
 from groups.models import Group, GroupMembership
@@ -353,6 +356,23 @@ def rows_of(organization: Organization) -> dict[str, str]:
         "rows: export jobs": rows(
             ExportJob.objects.filter(**org).order_by("pk"), "pk", "status", "requested_by__phone_number", "file_name"
         ),
+        # Contoso's Actions and Connectors published in the organization's groups would show here too.
+        "rows: publications in its groups": "\n".join(
+            [
+                rows(
+                    ActionPublication.objects.filter(group__organization=organization).order_by("pk"),
+                    "action__name",
+                    "group__name",
+                    "published_by__phone_number",
+                ),
+                rows(
+                    ConnectorPublication.objects.filter(group__organization=organization).order_by("pk"),
+                    "connector__name",
+                    "group__name",
+                    "published_by__phone_number",
+                ),
+            ]
+        ),
         "rows: audit events": rows(
             AuditEvent.objects.filter(**org).order_by("pk"),
             "pk",
@@ -634,6 +654,16 @@ def choose_list_columns(w: World) -> None:
     assert UserListPreference.objects.get(user=w.a_admin, organization=w.a).columns[0] == "added_by"
 
 
+def publish_an_action_to_several_groups_and_their_sub_groups(w: World) -> None:
+    """Contoso's own Action, to both its groups and the one under Contoso Sales, through the publish form."""
+    poll = action_services.create_action(organization=w.a, created_by=w.a_admin, name="Contoso Poll", kind="poll")
+    east = GroupFactory(organization=w.a, name="Contoso Sales East", parent=w.contoso_sales)
+    data = {"group": [w.contoso_sales.pk, w.contoso_field.pk], "include_subgroups": "on"}
+    submit(w.as_a, url("actions:publish", w.a, action_id=poll.pk), data)
+    published = ActionPublication.objects.filter(action=poll).values_list("group", flat=True)
+    assert sorted(published) == sorted([w.contoso_sales.pk, w.contoso_field.pk, east.pk])
+
+
 def rename_oneself_on_the_account_page(w: World) -> None:
     """Not Contoso's write but its admin's own: a name no organization shows."""
     submit(w.as_a, reverse("account"), {"own_name": "Asha Herself"})
@@ -668,6 +698,7 @@ WRITES_OF_A: list[tuple[str, Callable[[World], None]]] = [
     ("export-a-search-for-a-shared-person", export_a_search_for_a_shared_person),
     ("choose-list-columns", choose_list_columns),
     ("rename-oneself-on-the-account-page", rename_oneself_on_the_account_page),
+    ("publish-an-action-to-several-groups", publish_an_action_to_several_groups_and_their_sub_groups),
 ]
 
 
@@ -776,6 +807,11 @@ def record_an_event_in_fabrikam(w: World) -> None:
     AuditEvent.objects.create(organization=w.b, verb=AuditEvent.Verb.USER_UPDATED, actor=w.a_admin)
 
 
+def publish_a_contoso_action_in_a_fabrikam_group(w: World) -> None:
+    poll = action_services.create_action(organization=w.a, created_by=w.a_admin, name="Contoso Poll", kind="poll")
+    ActionPublication.objects.create(action=poll, group=Group.objects.get(organization=w.b, name="Fabrikam Night"))
+
+
 def change_an_attribute_value_in_fabrikam(w: World) -> None:
     membership = OrganizationUser.objects.get(organization=w.b, user=w.b_only)
     membership.attribute_values = {}
@@ -784,8 +820,13 @@ def change_an_attribute_value_in_fabrikam(w: World) -> None:
 
 @pytest.mark.parametrize(
     "leak",
-    [rename_the_shared_person_in_fabrikam, record_an_event_in_fabrikam, change_an_attribute_value_in_fabrikam],
-    ids=["rename", "audit-event", "attribute-value"],
+    [
+        rename_the_shared_person_in_fabrikam,
+        record_an_event_in_fabrikam,
+        change_an_attribute_value_in_fabrikam,
+        publish_a_contoso_action_in_a_fabrikam_group,
+    ],
+    ids=["rename", "audit-event", "attribute-value", "publication"],
 )
 def test_the_harness_sees_a_write_that_reaches_fabrikam(world, leak):
     """The diff can fail: a write that did touch Fabrikam is caught."""

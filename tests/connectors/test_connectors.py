@@ -164,13 +164,14 @@ def test_publishing_and_unpublishing_follow_the_groups_the_role_reaches(
     registered = connector(organization, member)
     client = client_for(group_admin)
 
-    published = client.post(url("publish", connector_id=registered.pk), {"group": admin_group.pk}, follow=True)
-    forged = client.post(url("publish", connector_id=registered.pk), {"group": other.pk})
+    published = client.post(url("publish", connector_id=registered.pk), {"group": [admin_group.pk]}, follow=True)
+    forged = client.post(url("publish", connector_id=registered.pk), {"group": [other.pk]})
 
     assert "Published CRM sync to Sales North." in published.content.decode()
     assert forged.status_code == 403
+    assert "You may not publish to one of the chosen groups" in forged.content.decode()
     assert list(ConnectorPublication.objects.values_list("group", flat=True)) == [admin_group.pk]
-    assert list(published.context["publishable_groups"]) == []
+    assert published.context["publish_form"].published_everywhere
     group_page = client_for(member).get(
         reverse("groups:detail", kwargs={"org_slug": "contoso", "group_id": admin_group.pk})
     )
