@@ -30,6 +30,7 @@ class AuditEvent(models.Model):
         IMPORT_FINISHED = "import_finished", "Import finished"
         EXPORT_REQUESTED = "export_requested", "Export requested"
         EXPORT_FINISHED = "export_finished", "Export finished"
+        TIME_ZONE_CHANGED = "time_zone_changed", "Time zone changed"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_events")
     verb = models.CharField(max_length=32, choices=Verb.choices)

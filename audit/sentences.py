@@ -115,6 +115,10 @@ def _export_finished(event):
     return f"{_job(event, 'export', 'requested by')} is ready: {_plural(event.details.get('rows', 0), 'user')}."
 
 
+def _time_zone_changed(event):
+    return f"{_actor(event)} set the organization’s time zone to {event.details.get('after', '')}."
+
+
 SENTENCES = {
     Verb.USER_ADDED: _user_added,
     Verb.USER_UPDATED: _user_updated,
@@ -131,6 +135,7 @@ SENTENCES = {
     Verb.IMPORT_FINISHED: _import_finished,
     Verb.EXPORT_REQUESTED: _export_requested,
     Verb.EXPORT_FINISHED: _export_finished,
+    Verb.TIME_ZONE_CHANGED: _time_zone_changed,
 }
 
 
@@ -179,6 +184,8 @@ def detail_lines(event: AuditEvent) -> list[str]:
     if event.verb == Verb.IMPORT_FINISHED:
         counts = ", ".join(f"{details.get(key, 0):,} {key}" for key in ("created", "updated", "unchanged", "rejected"))
         lines.append(f"Rows: {counts}")
+    if event.verb == Verb.TIME_ZONE_CHANGED:
+        lines.append(f"Time zone: {details.get('before', '')} → {details.get('after', '')}")
     if details.get("failure"):
         lines.append(f"Reason: {details['failure']}")
     return lines
