@@ -5,18 +5,24 @@ New York. The same moment, 2 Jan 2026 08:35 UTC, reads 14:05 IST in one and 03:3
 the other. Europe/London shows the summer-time edge: GMT in winter, BST in summer.
 """
 
+import codecs
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from exports import services as export_services
+from exports.models import ExportJob
+from imports import services as import_services
 from imports.models import ImportJob
 
-from .factories import AttributeDefinitionFactory, AuditEventFactory, OrganizationUserFactory
+from .factories import AttributeDefinitionFactory, AuditEventFactory, OrganizationUserFactory, UserFactory
 
 MOMENT = datetime(2026, 1, 2, 8, 35, tzinfo=UTC)
 # Already 3 January in Kolkata (01:30 IST).
@@ -144,3 +150,126 @@ def test_date_values_of_attributes_are_not_shifted(client_for, organization, org
 
     assert "1 Mar 2024</" in content and "1 Mar 2024 23:30" in content
     assert "2 Mar 2024" not in content
+
+
+# CSV files ------------------------------------------------------------------------------------
+
+
+def run_export(organization, requested_by) -> ExportJob:
+    job = export_services.create_export_job(organization=organization, requested_by=requested_by, scope="")
+    ExportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now())
+    export_services.run_export(job_id=job.pk, run_id="zones")  # as a worker: no request, no active zone
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.COMPLETED, job.failure_reason
+    return job
+
+
+def export_rows(job: ExportJob) -> list[list[str]]:
+    with job.file.open("rb") as file:
+        raw = file.read()
+    assert raw.startswith(codecs.BOM_UTF8)
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+
+
+def test_an_export_writes_date_added_in_the_zone_it_names(kolkata, org_admin):
+    OrganizationUserFactory(
+        organization=kolkata,
+        user=UserFactory(phone_number="+919812300001"),
+        added_at=datetime(2026, 1, 2, 20, 0, tzinfo=UTC),
+    )
+
+    header, *rows = export_rows(run_export(kolkata, org_admin))
+
+    assert header[-1] == "Date added (Asia/Kolkata)"
+    assert {row[1]: row[-1] for row in rows}["'+919812300001"] == "2026-01-03 01:30"
+
+
+def test_an_export_from_london_writes_summer_and_winter_times(organization, org_admin):
+    in_zone(organization, "Europe/London")
+    for phone_number, added_at in [
+        ("+919812300001", datetime(2026, 1, 15, 12, 0, tzinfo=UTC)),
+        ("+919812300002", datetime(2026, 7, 15, 12, 0, tzinfo=UTC)),
+    ]:
+        OrganizationUserFactory(
+            organization=organization, user=UserFactory(phone_number=phone_number), added_at=added_at
+        )
+
+    header, *rows = export_rows(run_export(organization, org_admin))
+
+    assert header[-1] == "Date added (Europe/London)"
+    added = {row[1]: row[-1] for row in rows}
+    assert (added["'+919812300001"], added["'+919812300002"]) == ("2026-01-15 12:00", "2026-07-15 13:00")
+
+
+def test_an_export_imports_back_without_its_zoned_column_counted_unknown(kolkata, org_admin):
+    header, *_ = export_rows(run_export(kolkata, org_admin))
+    upload = SimpleUploadedFile("export.csv", (",".join(header) + "\n").encode())
+
+    checked = import_services.check_upload(organization=kolkata, upload=upload)
+
+    assert checked.unknown_columns == []
+
+
+def test_the_import_error_log_keeps_the_files_own_header_and_cells(client_for, kolkata, org_admin):
+    """Its columns are the file's: an exported time stays as written, under the header that names its zone."""
+    job = import_job(
+        kolkata,
+        org_admin,
+        content=(
+            "Name,Phone Number,Date added (Asia/Kolkata)\n"
+            "Somebody,+919812300009,2026-01-02 09:00\n"
+            "Nobody,12345,2026-01-03 01:30\n"
+        ),
+    )
+    import_services.run_import(job_id=job.pk, run_id="zones")
+
+    header, row = csv_rows(client_for(org_admin).get(url("imports:errors", kolkata, job_id=job.pk)))
+
+    assert header == ["Row", "Column", "Reason", "Name", "Phone Number", "Date added (Asia/Kolkata)"]
+    assert row[3:] == ["Nobody", "12345", "2026-01-03 01:30"]
+
+
+def test_the_audit_download_writes_times_in_the_zone_it_names(client_for, kolkata, org_admin):
+    AuditEventFactory(organization=kolkata, created_at=MOMENT)
+
+    header, row = csv_rows(client_for(org_admin).get(url("audit:download", kolkata)))
+
+    assert header[0] == "Date (Asia/Kolkata)"
+    assert row[0] == "2026-01-02 14:05:00"
+
+
+def test_the_audit_download_of_london_names_summer_time_too(client_for, organization, org_admin):
+    in_zone(organization, "Europe/London")
+    AuditEventFactory(organization=organization, created_at=datetime(2026, 7, 15, 12, 0, tzinfo=UTC))
+    AuditEventFactory(organization=organization, created_at=datetime(2026, 1, 15, 12, 0, tzinfo=UTC))
+
+    header, *rows = csv_rows(client_for(org_admin).get(url("audit:download", organization)))
+
+    assert header[0] == "Date (Europe/London)"
+    assert [row[0] for row in rows] == ["2026-07-15 13:00:00", "2026-01-15 12:00:00"]
+
+
+def test_report_downloads_count_months_in_the_zone_they_name(client_for, kolkata, org_admin):
+    zone = ZoneInfo("Asia/Kolkata")
+    this_month = timezone.localdate(timezone=zone).replace(day=1)
+    # A minute into this month in Kolkata: still last month in UTC.
+    started = datetime.combine(this_month, datetime.min.time(), tzinfo=zone) + timedelta(minutes=1)
+    import_job(kolkata, org_admin, created_at=started)
+    client = client_for(org_admin)
+
+    jobs = csv_rows(client.get(url("reports:jobs_csv", kolkata)))
+    activity = csv_rows(client.get(url("reports:activity_csv", kolkata)))
+
+    assert jobs[0][0] == "Month (Asia/Kolkata)" and jobs[0][3] == "Imports processing"
+    assert jobs[-1][0] == f"{this_month:%b %Y}" and jobs[-1][3] == "1"
+    assert activity[0][0] == "Week starting (Asia/Kolkata)"
+    # Tables of groups and attributes hold no times: their headers are as on the page.
+    assert csv_rows(client.get(url("reports:members_csv", kolkata)))[0][0] == "Group"
+
+
+def test_a_fresh_organization_names_utc_in_its_files(client_for, organization, org_admin):
+    AuditEventFactory(organization=organization, created_at=MOMENT)
+
+    header, row = csv_rows(client_for(org_admin).get(url("audit:download", organization)))
+
+    assert (header[0], row[0]) == ("Date (UTC)", "2026-01-02 08:35:00")
