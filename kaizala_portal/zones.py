@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 UTC_NAME = "UTC"
 # Files of the zone database that are no place's zone.
@@ -29,6 +30,12 @@ def default_name() -> str:
     """A new organization's zone: the portal's TIME_ZONE setting, or UTC when that is no known zone."""
     name = settings.TIME_ZONE or UTC_NAME
     return name if name in available() else UTC_NAME
+
+
+def validate_name(name: str) -> None:
+    """Refuse a name that is no zone (where a zone is typed rather than picked: the Django admin)."""
+    if name not in available():
+        raise ValidationError("“%(name)s” is not a time zone name such as Asia/Kolkata.", params={"name": name})
 
 
 def zone_named(name: str) -> zoneinfo.ZoneInfo:

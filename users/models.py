@@ -32,6 +32,7 @@ class Organization(models.Model):
     time_zone = models.CharField(
         max_length=64,
         default=default_time_zone,
+        validators=[zones.validate_name],
         help_text="The time zone (IANA name) in which the organization's pages and files show times.",
     )
     created_at = models.DateTimeField(default=timezone.now)

@@ -1,6 +1,9 @@
 """Settings: the organization's time zone, which only its admins may change."""
 
+from zoneinfo import ZoneInfo
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -122,3 +125,14 @@ def test_another_organization_keeps_its_zone(client_for, organization, other_org
     other_organization.refresh_from_db()
     assert other_organization.time_zone == "Europe/London"
     assert not zone_events(other_organization).exists()
+
+
+def test_a_zone_typed_by_hand_elsewhere_is_checked_too(organization):
+    """The Django admin types the zone rather than picking it: the model refuses what is no zone."""
+    organization.time_zone = "Asia/Atlantis"
+    with pytest.raises(ValidationError) as refused:
+        organization.full_clean()
+    message = "“Asia/Atlantis” is not a time zone name such as Asia/Kolkata."
+    assert refused.value.message_dict == {"time_zone": [message]}
+    # A row written before the zone database dropped its name still shows times, in UTC.
+    assert organization.zone == ZoneInfo("UTC")
