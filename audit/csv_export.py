@@ -1,6 +1,7 @@
 """The audit log as a CSV file: the filtered events, streamed, with formula-looking cells guarded."""
 
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -10,6 +11,7 @@ from imports.formulas import GuardedWriter
 from .models import AuditEvent
 from .sentences import detail_lines, sentence
 
+# The first column names the organization's time zone: "Date (Asia/Kolkata)".
 HEADER = ["Date", "What happened", "Who did it", "About whom", "Group", "Description", "Details"]
 CHUNK_SIZE = 2000
 
@@ -21,9 +23,13 @@ class _Line:
         return text
 
 
-def cells(event: AuditEvent) -> list[str]:
+def header(zone: ZoneInfo) -> list[str]:
+    return [f"{HEADER[0]} ({zone.key})", *HEADER[1:]]
+
+
+def cells(event: AuditEvent, zone: ZoneInfo) -> list[str]:
     return [
-        timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+        timezone.localtime(event.created_at, zone).strftime("%Y-%m-%d %H:%M:%S"),
         event.get_verb_display(),
         event.actor_label,
         event.target_label,
@@ -33,9 +39,12 @@ def cells(event: AuditEvent) -> list[str]:
     ]
 
 
-def csv_lines(events: QuerySet[AuditEvent]) -> Iterator[str]:
-    """The file, a line at a time; a BOM first, so that Excel reads it as UTF-8."""
+def csv_lines(events: QuerySet[AuditEvent], *, zone: ZoneInfo) -> Iterator[str]:
+    """The file, a line at a time; a BOM first, so that Excel reads it as UTF-8.
+
+    Streamed after the view has returned, when no zone is active any more: times are written in ``zone``.
+    """
     writer = GuardedWriter(_Line())
-    yield "\ufeff" + writer.writerow(HEADER)
+    yield "\ufeff" + writer.writerow(header(zone))
     for event in events.iterator(chunk_size=CHUNK_SIZE):
-        yield writer.writerow(cells(event))
+        yield writer.writerow(cells(event, zone))

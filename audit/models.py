@@ -39,6 +39,7 @@ class AuditEvent(models.Model):
         CONNECTOR_DELETED = "connector_deleted", "Connector deleted"
         CONNECTOR_PUBLISHED = "connector_published", "Connector published"
         CONNECTOR_UNPUBLISHED = "connector_unpublished", "Connector unpublished"
+        TIME_ZONE_CHANGED = "time_zone_changed", "Time zone changed"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_events")
     verb = models.CharField(max_length=32, choices=Verb.choices)

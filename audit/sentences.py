@@ -161,6 +161,10 @@ def _unpublished(event):
     return f"{_actor(event)} unpublished {_entry(event)} from {_groups(event)}."
 
 
+def _time_zone_changed(event):
+    return f"{_actor(event)} set the organization’s time zone to {event.details.get('after', '')}."
+
+
 SENTENCES = {
     Verb.USER_ADDED: _user_added,
     Verb.USER_UPDATED: _user_updated,
@@ -186,6 +190,7 @@ SENTENCES = {
     Verb.CONNECTOR_DELETED: _connector_deleted,
     Verb.CONNECTOR_PUBLISHED: _published,
     Verb.CONNECTOR_UNPUBLISHED: _unpublished,
+    Verb.TIME_ZONE_CHANGED: _time_zone_changed,
 }
 
 # Events about an Action or a Connector and the groups it is (or was) published to.
@@ -250,6 +255,8 @@ def detail_lines(event: AuditEvent) -> list[str]:
     if event.verb == Verb.IMPORT_FINISHED:
         counts = ", ".join(f"{details.get(key, 0):,} {key}" for key in ("created", "updated", "unchanged", "rejected"))
         lines.append(f"Rows: {counts}")
+    if event.verb == Verb.TIME_ZONE_CHANGED:
+        lines.append(f"Time zone: {details.get('before', '')} → {details.get('after', '')}")
     if details.get("failure"):
         lines.append(f"Reason: {details['failure']}")
     if event.verb in CATALOGUE_VERBS:

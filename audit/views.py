@@ -47,6 +47,8 @@ def download(request: HttpRequest, viewer: Viewer):
     """The events the page's filters show, every page of them."""
     filterset = AuditEventFilter(request.GET, queryset=selectors.events_of(viewer.organization))
     file_name = f"{viewer.organization.slug}-audit-log-{timezone.localtime():%Y-%m-%d-%H%M%S}.csv"
-    response = StreamingHttpResponse(csv_lines(filterset.qs), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        csv_lines(filterset.qs, zone=viewer.organization.zone), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     return response

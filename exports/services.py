@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files import File
@@ -48,6 +49,7 @@ from .models import ExportJob
 logger = logging.getLogger(__name__)
 
 # After the import template's columns: what the portal knows of each user that an import does not set.
+# The last, "Date added", names the organization's time zone: "Date added (Asia/Kolkata)".
 READ_ONLY_HEADER = EXPORTED_READ_ONLY
 DATE_ADDED_FORMAT = "%Y-%m-%d %H:%M"
 # What each row is read as: values, not model instances, which would cost more than writing the row.
@@ -71,7 +73,7 @@ def create_export_job(*, organization: Organization, requested_by: User, scope: 
         job = ExportJob.objects.create(
             organization=organization,
             requested_by=requested_by,
-            file_name=f"{organization.slug}-users-{timezone.localtime(now):%Y-%m-%d-%H%M%S}.csv",
+            file_name=f"{organization.slug}-users-{timezone.localtime(now, organization.zone):%Y-%m-%d-%H%M%S}.csv",
             scope=scope,
             scope_description=selectors.describe_scope(organization, scope)[:500],
             token=secrets.token_hex(16),
@@ -93,8 +95,10 @@ def create_export_job(*, organization: Organization, requested_by: User, scope: 
 class RowLayout:
     """The file's columns, and one user's cells in them."""
 
-    def __init__(self, definitions: list[AttributeDefinition]):
-        self.header = template_header(definitions) + READ_ONLY_HEADER
+    def __init__(self, definitions: list[AttributeDefinition], *, zone: ZoneInfo):
+        *read_only, date_added = READ_ONLY_HEADER
+        self.header = template_header(definitions) + read_only + [f"{date_added} ({zone.key})"]
+        self.zone_name = zone.key
         self.attributes = [(d.key, _attribute_formatter(d.value_type)) for d in definitions]
         self.roles = dict(OrganizationUser.Role.choices)
         # Most people are in no group: their last columns depend on nothing else.
@@ -119,7 +123,7 @@ class RowLayout:
         else:
             cells.append("")
             cells.append(self.sources_without_groups[added_directly])
-        cells.append(_date_added(added_utc[:16]))
+        cells.append(_date_added(added_utc[:16], self.zone_name))
         return cells
 
 
@@ -143,14 +147,14 @@ def _attribute_formatter(value_type: str) -> Callable[[object], str]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _date_added(utc_minute: str) -> str:
-    """ "2024-03-01 09:30" (UTC, as both databases write it as text) in the portal's time zone.
+def _date_added(utc_minute: str, zone_name: str) -> str:
+    """ "2024-03-01 09:30" (UTC, as both databases write it as text) in the organization's time zone.
 
     People added together share their minute: parsing and converting each row's datetime
     would cost more than writing the row.
     """
     moment = datetime.fromisoformat(utc_minute).replace(tzinfo=UTC)
-    return timezone.localtime(moment).strftime(DATE_ADDED_FORMAT)
+    return moment.astimezone(ZoneInfo(zone_name)).strftime(DATE_ADDED_FORMAT)
 
 
 def export_rows(
@@ -251,7 +255,8 @@ def _requester(job: ExportJob) -> Viewer:
 
 def _write(job: ExportJob, run_id: str) -> None:
     viewer = _requester(job)
-    layout = RowLayout(definitions_of(job.organization))
+    # A worker has no request, and so no active zone: the organization's is given.
+    layout = RowLayout(definitions_of(job.organization), zone=job.organization.zone)
     users = selectors.users_in_scope(viewer, job.scope)
     _save_progress(job, run_id, total_rows=users.count())
     work_dir().mkdir(parents=True, exist_ok=True)

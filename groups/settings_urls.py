@@ -1,4 +1,4 @@
-"""An organization's Settings; for now, its groups."""
+"""An organization's Settings: its groups, and its time zone."""
 
 from django.urls import path
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("groups/new/", settings_views.create_group, name="create_group"),
     path("groups/<id:group_id>/map/", settings_views.map_group, name="map_group"),
     path("groups/<id:group_id>/unmap/", settings_views.unmap_group, name="unmap_group"),
+    path("time-zone/", settings_views.time_zone, name="time_zone"),
 ]

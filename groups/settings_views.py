@@ -1,4 +1,4 @@
-"""Settings: which groups are mapped to the organization, and new groups."""
+"""Settings: which groups are mapped to the organization, new groups, and the organization's time zone."""
 
 from django.contrib import messages
 from django.http import HttpRequest
@@ -7,7 +7,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
+from users import services as user_services
 from users.access import organization_view
+from users.forms import TimeZoneForm
 
 from . import selectors, services
 from .access import access_group, access_unmapped_group
@@ -106,6 +108,21 @@ def create_group(request: HttpRequest, viewer: Viewer):
             messages.success(request, f"Created group {group}.")
             return redirect_after_change(request, organization, group)
     return render(request, "groups/create.html", {"viewer": viewer, "form": form})
+
+
+@organization_view(Action.MANAGE_ORGANIZATION_SETTINGS)
+@require_http_methods(["GET", "POST"])
+def time_zone(request: HttpRequest, viewer: Viewer):
+    organization = viewer.organization
+    form = TimeZoneForm(request.POST or None, initial={"time_zone": organization.time_zone})
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["time_zone"]
+        if user_services.set_time_zone(organization=organization, time_zone=chosen, changed_by=request.user):
+            messages.success(request, f"{organization}'s dates and times now show in {chosen}.")
+        else:
+            messages.info(request, f"{organization}'s dates and times already show in {chosen}.")
+        return redirect("settings:groups", org_slug=organization.slug)
+    return render(request, "groups/time_zone.html", {"viewer": viewer, "form": form})
 
 
 def _people(number: int) -> str:

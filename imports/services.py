@@ -8,6 +8,7 @@ after the last committed batch, so no row is imported twice or skipped.
 import difflib
 import io
 import logging
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,8 @@ NAME, PHONE = "name", "phone number"
 SOURCE = "source"
 # The columns exported files add after the template's: read-only, an import passes over them.
 EXPORTED_READ_ONLY = ["Role", "Groups", "Source", "Date added"]
+# An export's "Date added" names the time zone it was written in: "Date added (Asia/Kolkata)".
+ZONED_DATE_ADDED = re.compile(r"date added \(.+\)")
 EXAMPLE_NAME, EXAMPLE_PHONE = "Priya Sharma (example)", "+91 98123 45678"
 EXAMPLE_VALUES = {"string": "Example", "number": "42", "boolean": "Yes", "datetime": "2024-03-31"}
 FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
@@ -118,7 +121,7 @@ def _unknown_columns(header: list[str], definitions: list[AttributeDefinition]) 
     known |= {normalise_header(d.name): d.name for d in definitions}
     unknown = []
     for column in header:
-        if column and column not in known:
+        if column and column not in known and not ZONED_DATE_ADDED.fullmatch(column):
             close = difflib.get_close_matches(column, known, n=1, cutoff=0.6)
             unknown.append(UnknownColumn(column, known[close[0]] if close else ""))
     return unknown

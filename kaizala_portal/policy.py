@@ -71,6 +71,8 @@ class Action(StrEnum):
     VIEW_ORGANIZATION_REPORTS = "view_organization_reports"
     # The audit log: who did what to whom in the organization.
     VIEW_AUDIT_LOG = "view_audit_log"
+    # The organization's own settings on the Settings page (its time zone), not its groups'.
+    MANAGE_ORGANIZATION_SETTINGS = "manage_organization_settings"
 
 
 class Reach(StrEnum):
@@ -138,6 +140,8 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     Action.VIEW_ORGANIZATION_REPORTS: {Role.ORG_ADMIN: Reach.ALL},
     # The log tells of every user and group of the organization: its admins' alone.
     Action.VIEW_AUDIT_LOG: {Role.ORG_ADMIN: Reach.ALL},
+    # Settings of the whole organization (its time zone) belong to no group: its admins' alone.
+    Action.MANAGE_ORGANIZATION_SETTINGS: {Role.ORG_ADMIN: Reach.ALL},
 }
 
 # What an organization's catalogue holds: both have an organization and a creator.

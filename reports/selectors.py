@@ -32,6 +32,8 @@ class Table:
     columns: tuple[str, ...]
     # The first cell of a row names it (a group, a week, an attribute); the others are figures.
     rows: list[tuple]
+    # Whether the first cells are weeks or months, which begin at midnight in the organization's zone.
+    by_period: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def joins_and_removals(scope: ReportScope) -> Table:
         (scope.period.bucket_label(start), joins.get(start, 0), removals.get(start, 0))
         for start in scope.period.bucket_starts(scope.today)
     ]
-    return Table(columns=(scope.period.bucket_heading, "Joins", "Removals"), rows=rows)
+    return Table(columns=(scope.period.bucket_heading, "Joins", "Removals"), rows=rows, by_period=True)
 
 
 def _removals_by_bucket(scope: ReportScope) -> dict[date, int]:
@@ -187,7 +189,7 @@ def jobs_per_month(scope: ReportScope) -> Table:
         )
         for month in months
     ]
-    return Table(columns=columns, rows=rows)
+    return Table(columns=columns, rows=rows, by_period=True)
 
 
 def _count_by_bucket(queryset: QuerySet, field: str, unit: str, *also: str) -> dict:

@@ -95,18 +95,20 @@ GROUP_TABLES = {
 def download(request: HttpRequest, viewer: Viewer, table: str):
     """One table of the page as CSV, for the same groups and period."""
     _, scope = _report_scope(request, viewer)
-    return _csv_response(GROUP_TABLES[table](scope), f"{viewer.organization.slug}-{table}-{scope.today:%Y-%m-%d}.csv")
+    file_name = f"{viewer.organization.slug}-{table}-{scope.today:%Y-%m-%d}.csv"
+    return _csv_response(GROUP_TABLES[table](scope), file_name, viewer)
 
 
 @organization_view(Action.VIEW_ORGANIZATION_REPORTS)
 @require_GET
 def download_jobs(request: HttpRequest, viewer: Viewer):
     _, scope = _report_scope(request, viewer)
-    return _csv_response(selectors.jobs_per_month(scope), f"{viewer.organization.slug}-jobs-{scope.today:%Y-%m-%d}.csv")
+    file_name = f"{viewer.organization.slug}-jobs-{scope.today:%Y-%m-%d}.csv"
+    return _csv_response(selectors.jobs_per_month(scope), file_name, viewer)
 
 
-def _csv_response(table: selectors.Table, filename: str) -> HttpResponse:
-    response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
+def _csv_response(table: selectors.Table, filename: str, viewer: Viewer) -> HttpResponse:
+    response = HttpResponse(table_csv(table, zone=viewer.organization.zone), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 

@@ -35,6 +35,11 @@ MATRIX = [
     ("Delete a user (confirmation)", "users:delete", "member", [200, 403, 403, 404, 200, "login"]),
     ("Organization home", "organization_home", None, [302, 302, 302, 404, 302, "login"]),
     ("Groups", "groups:list", None, [200, 200, 200, 404, 200, "login"]),
+    # "Manage groups-to-organization mapping (Settings)": org admins and the admins of groups.
+    ("Settings", "settings:groups", None, [200, 200, 403, 404, 200, "login"]),
+    # The organization's time zone on Settings belongs to no group: the org admin's alone
+    # (and a platform superuser's, who acts as org admin everywhere).
+    ("Time zone (Settings)", "settings:time_zone", None, [200, 403, 403, 404, 200, "login"]),
 ]
 
 
@@ -166,6 +171,16 @@ def test_org_admin_scope_never_reaches_another_organization(organization, org_ad
     visible = policy.scope(viewer, Action.VIEW_USERS, OrganizationUser.objects.all())
     assert other_org_member not in {m.user for m in visible}
     assert not policy.can(viewer, Action.REMOVE_USERS, other_org_member.memberships.get())
+
+
+def test_only_org_admins_manage_the_organizations_own_settings(
+    organization, org_admin, group_admin, member, other_org_admin, superuser
+):
+    may = {
+        person: policy.can(policy.viewer_for(person, organization), Action.MANAGE_ORGANIZATION_SETTINGS)
+        for person in (org_admin, group_admin, member, other_org_admin, superuser)
+    }
+    assert may == {org_admin: True, group_admin: False, member: False, other_org_admin: False, superuser: True}
 
 
 def test_members_cannot_add_or_remove_users(organization, member, outsider_member):

@@ -222,6 +222,7 @@ ORGANIZATION_PAGES = [
     "groups:hierarchy",
     "settings:groups",
     "settings:create_group",
+    "settings:time_zone",
     "imports:history",
     "imports:upload",
     "imports:template",
@@ -313,6 +314,9 @@ def rows_of(organization: Organization) -> dict[str, str]:
     """The organization's own rows, as they stand in the database."""
     org = {"organization": organization}
     return {
+        "rows: organization": rows(
+            Organization.objects.filter(pk=organization.pk), "name", "slug", "default_region", "time_zone"
+        ),
         "rows: memberships": rows(
             OrganizationUser.objects.filter(**org).order_by("user__phone_number"),
             "user__phone_number",
@@ -664,6 +668,13 @@ def publish_an_action_to_several_groups_and_their_sub_groups(w: World) -> None:
     assert sorted(published) == sorted([w.contoso_sales.pk, w.contoso_field.pk, east.pk])
 
 
+def set_the_time_zone(w: World) -> None:
+    """Every time on Contoso's pages and files moves; none of Fabrikam's may."""
+    submit(w.as_a, url("settings:time_zone", w.a), {"time_zone": "Pacific/Kiritimati"})
+    w.a.refresh_from_db()
+    assert w.a.time_zone == "Pacific/Kiritimati"
+
+
 def rename_oneself_on_the_account_page(w: World) -> None:
     """Not Contoso's write but its admin's own: a name no organization shows."""
     submit(w.as_a, reverse("account"), {"own_name": "Asha Herself"})
@@ -697,6 +708,7 @@ WRITES_OF_A: list[tuple[str, Callable[[World], None]]] = [
     ("export-every-user", export_every_user),
     ("export-a-search-for-a-shared-person", export_a_search_for_a_shared_person),
     ("choose-list-columns", choose_list_columns),
+    ("set-the-time-zone", set_the_time_zone),
     ("rename-oneself-on-the-account-page", rename_oneself_on_the_account_page),
     ("publish-an-action-to-several-groups", publish_an_action_to_several_groups_and_their_sub_groups),
 ]

@@ -10,6 +10,7 @@ from functools import wraps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
@@ -37,7 +38,10 @@ def organization_view(action: Action):
         def wrapper(request, org_slug, *args, **kwargs):
             viewer = access_organization(request.user, org_slug, action)
             request.viewer = viewer
-            return view(request, viewer, *args, **kwargs)
+            # The page shows times in the organization's zone. A streamed body is written after
+            # this returns: what it writes is given the zone (``viewer.organization.zone``).
+            with timezone.override(viewer.organization.zone):
+                return view(request, viewer, *args, **kwargs)
 
         # What the policy is asked before this view runs (read by the URL walker test).
         wrapper.policy_action = action

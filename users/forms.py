@@ -5,6 +5,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from attributes import types
+from kaizala_portal import zones
 
 from . import phones
 from .columns import Column, max_extra_columns
@@ -126,3 +127,16 @@ class ListColumnsForm(forms.Form):
                 f"You chose {len(columns)} columns; the list shows at most {limit}. Untick one to continue."
             )
         return columns
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=zones.choices,
+        help_text="Every date and time on the organization's pages and in its CSV files is shown in this zone. "
+        "Type a city's first letters to jump to it.",
+        error_messages={
+            "required": "Pick a time zone from the list.",
+            "invalid_choice": "“%(value)s” is not a time zone we know. Pick one from the list, such as Asia/Kolkata.",
+        },
+    )

@@ -6,7 +6,13 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from kaizala_portal import zones
+
 from . import phones
+
+
+def default_time_zone() -> str:
+    return zones.default_name()
 
 
 class Organization(models.Model):
@@ -23,6 +29,12 @@ class Organization(models.Model):
         default="DMY",
         help_text="How dates such as 03/01/2024 are read in attribute values and imports.",
     )
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone,
+        validators=[zones.validate_name],
+        help_text="The time zone (IANA name) in which the organization's pages and files show times.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -35,6 +47,11 @@ class Organization(models.Model):
     def region_label(self) -> str:
         """ "IN (+91)": the region national phone numbers are read in."""
         return phones.region_label(self.default_region)
+
+    @property
+    def zone(self):
+        """The organization's time zone as a ``ZoneInfo``."""
+        return zones.zone_named(self.time_zone)
 
 
 class UserManager(BaseUserManager):

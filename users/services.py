@@ -12,6 +12,7 @@ from audit import services as audit
 from audit.models import AuditEvent
 from groups.models import GroupMembership
 from groups.selectors import groups_only_admined_by
+from kaizala_portal import zones
 
 from . import phones
 from .models import Organization, OrganizationUser, User, UserListPreference
@@ -313,3 +314,27 @@ def save_list_columns(*, user: User, organization: Organization, columns: list[s
     UserListPreference.objects.update_or_create(
         user=user, organization=organization, defaults={"columns": list(columns)}
     )
+
+
+def set_time_zone(*, organization: Organization, time_zone: str, changed_by: User) -> bool:
+    """Show ``organization``'s times in ``time_zone`` from now on; False when it already did.
+
+    ``time_zone`` is an IANA name the forms have checked; an unknown one is refused here too.
+    """
+    if time_zone not in zones.available():
+        raise ValueError(f"{time_zone!r} is not a known time zone.")
+    with transaction.atomic():
+        locked = Organization.objects.select_for_update().get(pk=organization.pk)
+        before = locked.time_zone
+        if before == time_zone:
+            return False
+        locked.time_zone = time_zone
+        locked.save(update_fields=["time_zone"])
+        audit.record(
+            organization=locked,
+            verb=AuditEvent.Verb.TIME_ZONE_CHANGED,
+            actor=changed_by,
+            details={"before": before, "after": time_zone},
+        )
+    organization.time_zone = time_zone
+    return True

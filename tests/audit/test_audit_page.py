@@ -212,7 +212,7 @@ def test_the_download_holds_the_filtered_events_of_the_organization_only(
 
     assert response["Content-Disposition"].startswith('attachment; filename="contoso-audit-log-')
     header, *rows = csv_rows(response)
-    assert header == ["Date", "What happened", "Who did it", "About whom", "Group", "Description", "Details"]
+    assert header == ["Date (UTC)", "What happened", "Who did it", "About whom", "Group", "Description", "Details"]
     (row,) = rows
     admin_label, member_label = (
         f"Ravi Groupadmin ({group_admin.phone_display})",

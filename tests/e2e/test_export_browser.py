@@ -116,7 +116,7 @@ def test_org_admin_exports_the_users_downloads_the_file_and_reimports_it_unchang
         raw = exported.read_bytes()
         assert raw.startswith(codecs.BOM_UTF8)
         text = raw.decode("utf-8-sig")
-        header = "Name,Phone Number,Employee ID (mandatory),Grade,Joined,Notes,Role,Groups,Source,Date added"
+        header = "Name,Phone Number,Employee ID (mandatory),Grade,Joined,Notes,Role,Groups,Source,Date added (UTC)"
         assert text.startswith(header + "\r\n")
         assert "'@here" in text and "'+919700000001" in text  # guarded against spreadsheet formulas
 

@@ -124,7 +124,7 @@ def test_an_edited_export_changes_exactly_the_edited_cells(
 ):
     rows = rows_of(run(request_export()))
     header, data = rows[0], rows[1:]
-    column = {name: header.index(name) for name in ["Name", "Grade", "Notes", "Role", "Source", "Date added"]}
+    column = {name: header.index(name) for name in ["Name", "Grade", "Notes", "Role", "Source", "Date added (UTC)"]}
     assert [row[1] for row in data[:2]] == [f"'{org_admin.phone_number}", "'+919700000099"]
     first, second, third, fourth, fifth = data[2], data[3], data[4], data[5], data[7]
     first[column["Grade"]] = "12"
@@ -133,7 +133,7 @@ def test_an_edited_export_changes_exactly_the_edited_cells(
     # Read-only columns, and a cleared cell (which leaves the value as it is), change nothing.
     fourth[column["Role"]] = "Organization admin"
     fourth[column["Source"]] = "Added directly"
-    fourth[column["Date added"]] = "1999-01-01 00:00"
+    fourth[column["Date added (UTC)"]] = "1999-01-01 00:00"
     assert fifth[column["Notes"]]
     fifth[column["Notes"]] = ""
     data[1][column["Source"]] = "Added directly"

@@ -34,7 +34,7 @@ def test_the_file_has_the_template_columns_then_the_read_only_ones(request_expor
         "Role",
         "Groups",
         "Source",
-        "Date added",
+        "Date added (UTC)",
     ]
 
 

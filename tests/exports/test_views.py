@@ -120,7 +120,7 @@ class TestDownload:
         assert response["Content-Disposition"] == f'attachment; filename="{job.file_name}"'
         assert response["Content-Type"] == "text/csv; charset=utf-8"
         body = b"".join(response.streaming_content).decode("utf-8-sig")
-        assert body.startswith("Name,Phone Number,Role,Groups,Source,Date added\r\n")
+        assert body.startswith("Name,Phone Number,Role,Groups,Source,Date added (UTC)\r\n")
 
     def test_any_admin_of_the_organization_may_download_it(self, client_for, organization, request_export):
         job = run(request_export())

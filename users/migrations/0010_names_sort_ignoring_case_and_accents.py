@@ -52,7 +52,7 @@ def sort_by_bytes(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("users", "0008_names_belong_to_organizations")]
+    dependencies = [("users", "0009_organization_time_zone")]
 
     operations = [
         migrations.SeparateDatabaseAndState(
