@@ -55,6 +55,7 @@ def _context(request: HttpRequest, viewer: Viewer, selection: Selection, count: 
         # Ids the request named that reach nobody here: another organization's people, or beyond the role.
         "ignored": max(len(selection.chosen_ids) - count, 0),
         "description": selectors.describe(viewer.organization, selection, count),
+        "all_matching": selection.is_all_matching,
         "fields": selectors.form_fields(selection),
         "list_url": _list_url(viewer, request.POST if request.method == "POST" else request.GET),
         "in_background": count > settings.BULK_ACTIONS_IN_REQUEST_UP_TO,
