@@ -1,0 +1,79 @@
+"""Large bulk actions through a real Celery worker on real Redis, including a worker killed mid-job."""
+
+import os
+import signal
+import subprocess
+
+import pytest
+
+from audit.models import AuditEvent
+from bulk_actions import services
+from bulk_actions.models import BulkJob
+from groups.models import GroupMembership
+from users.models import OrganizationUser, User
+
+from ..celery_support import progress, running_worker, wait_for
+from .conftest import all_matching, viewer
+
+pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+
+CROWD = 400
+
+
+@pytest.fixture
+def crowd(organization):
+    users = User.objects.bulk_create(User(phone_number=f"+9196{n:08d}", password="!") for n in range(CROWD))
+    OrganizationUser.objects.bulk_create(
+        OrganizationUser(organization=organization, user=user, name=f"Crowd {n}") for n, user in enumerate(users)
+    )
+    return users
+
+
+def start(settings, organization, org_admin, kind, **group) -> BulkJob:
+    """What confirming on the page does: over the threshold, so the job is queued once its row commits."""
+    settings.BULK_ACTIONS_IN_REQUEST_UP_TO = 10
+    job = services.start_bulk_job(
+        viewer=viewer(org_admin, organization), kind=kind, selection=all_matching(organization, q="Crowd"), **group
+    )
+    job.refresh_from_db(fields=["queued_at"])  # set once the broker took its task, on commit
+    assert job.queued_at is not None, "the task did not reach the broker"
+    return job
+
+
+def test_a_worker_deletes_everyone_matching_a_search(redis_url, settings, organization, org_admin, member, crowd):
+    with running_worker():
+        job = start(settings, organization, org_admin, BulkJob.Kind.DELETE)
+        wait_for(lambda: not progress(job).is_processing, what="the bulk delete to finish")
+
+    job = progress(job)
+    assert job.status == BulkJob.Status.COMPLETED, job.failure_reason
+    assert (job.done_count, job.rows_done, job.total_rows, job.refused_count) == (CROWD, CROWD, CROWD, 0)
+    assert not OrganizationUser.objects.filter(organization=organization, name__startswith="Crowd").exists()
+    assert OrganizationUser.objects.filter(organization=organization, user=member).exists()
+
+
+def test_a_pool_process_killed_mid_job_is_replaced_and_the_job_resumes_without_doing_anyone_twice(
+    redis_url, settings, organization, org_admin, admin_group, crowd
+):
+    with running_worker(extra_env={"BULK_ACTIONS_CHUNK_SIZE": "5"}) as worker:
+        job = start(settings, organization, org_admin, BulkJob.Kind.ADD_TO_GROUP, group=admin_group)
+        wait_for(lambda: progress(job).rows_done >= 50, what="the first chunks")
+        (child,) = subprocess.run(
+            ["pgrep", "-P", str(worker.process.pid)], capture_output=True, text=True
+        ).stdout.split()
+        os.kill(int(child), signal.SIGKILL)
+        killed = progress(job)
+        assert killed.is_processing and killed.rows_done < CROWD, "the job finished before the kill: add people"
+        # acks_late + reject_on_worker_lost: the message goes back to the queue and a new pool process takes it.
+        wait_for(lambda: not progress(job).is_processing, what="the job to be resumed and finished")
+
+    job = progress(job)
+    assert job.status == BulkJob.Status.COMPLETED, job.failure_reason
+    assert (job.done_count, job.skipped_count, job.rows_done, job.total_rows) == (CROWD, 0, CROWD, CROWD)
+    assert job.attempts == 2
+    added = GroupMembership.objects.filter(group=admin_group, user__in=crowd)
+    assert added.count() == CROWD
+    # One audit event per chunk, each naming its people: nobody is named twice.
+    events = AuditEvent.objects.filter(verb=AuditEvent.Verb.GROUP_MEMBER_ADDED, group=admin_group)
+    named = [user_id for details in events.values_list("details", flat=True) for user_id in details["user_ids"]]
+    assert sorted(named) == sorted(user.pk for user in crowd)
