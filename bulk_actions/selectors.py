@@ -43,8 +43,8 @@ class Selection:
 def selection_from(organization: Organization, params: QueryDict) -> Selection | None:
     """What the list's form chose, or None when it chose nobody (no box ticked, no "all matching")."""
     scope = QueryDict(export_selectors.scope_query(organization, params), mutable=True)
-    scope.pop("ids", None)
     if params.get(ALL_MATCHING) == "1":
+        # Everyone the list showed: a list narrowed to some ids (an address of an earlier selection) stays narrowed.
         return Selection(scope=scope.urlencode(), chosen_ids=())
     chosen = sorted({int(v) for v in params.getlist(CHOSEN) if v.isascii() and v.isdigit() and 0 < int(v) <= MAX_ID})
     if not chosen:
@@ -55,10 +55,11 @@ def selection_from(organization: Organization, params: QueryDict) -> Selection |
 
 def form_fields(selection: Selection) -> list[tuple[str, str]]:
     """The selection as hidden fields of a confirmation form, which posts it back as the list sent it."""
-    fields = [(name, value) for name, value in QueryDict(selection.scope).items() if name != "ids"]
+    fields = list(QueryDict(selection.scope).items())
     if selection.is_all_matching:
         return [*fields, (ALL_MATCHING, "1")]
-    return fields + [(CHOSEN, str(pk)) for pk in selection.chosen_ids]
+    chosen = [(CHOSEN, str(pk)) for pk in selection.chosen_ids]
+    return [(name, value) for name, value in fields if name != "ids"] + chosen
 
 
 def people_in(viewer: Viewer, scope: str) -> QuerySet[OrganizationUser]:

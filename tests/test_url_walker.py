@@ -247,6 +247,7 @@ def hostile_query_names(organization):
         for value_type in ("string", "number", "boolean", "datetime")
     ]
     names = ["page", "per_page", "sort", "q", "show", "verb", "actor", "since", "until", "group", "parent", "next"]
+    names += ["ids", "user", "all"]  # the Users list's selection, read by its bulk actions
     names += [f"a{d.pk}_{condition}" for d in definitions for condition in CONDITIONS[d.value_type]]
     return names + [f"-{d.column_key}" for d in definitions]
 

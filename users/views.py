@@ -60,7 +60,7 @@ def organization_home(request: HttpRequest, viewer: Viewer):
 # What the Users list's bulk actions need of the policy (each confirmation page asks again, of its own).
 BULK_ACTIONS = (Action.REMOVE_USERS, Action.MANAGE_GROUP_MEMBERS, Action.EXPORT_USERS)
 # What of the list's query string arranges the page, or is the selection itself, rather than choosing people.
-NOT_SELECTION = {"page", "per_page", "sort", "user", "all", "ids"}
+NOT_SELECTION = {"page", "per_page", "sort", "user", "all"}
 
 
 def _page_size(request: HttpRequest) -> int:

@@ -125,6 +125,22 @@ def test_select_all_matching_re_evaluates_the_search_on_the_server(client_for, o
     }
 
 
+def test_select_all_matching_on_a_list_narrowed_to_some_people_chooses_only_them(
+    client_for, organization, org_admin, member, outsider_member
+):
+    client = client_for(org_admin)
+    narrowed = {"ids": f"{member.pk},{outsider_member.pk}"}
+    listed = text(client.get(url("users:list", organization), narrowed))
+    assert "Select all 2 matching" in listed
+    assert f'<input type="hidden" name="ids" value="{member.pk},{outsider_member.pk}">' in listed
+
+    page = text(client.get(url("bulk_actions:delete", organization), narrowed | {"all": "1"}))
+    assert "Delete 2 people from Contoso?" in page
+    client.post(url("bulk_actions:delete", organization), narrowed | {"all": "1"})
+    assert not in_organization(organization, member) and not in_organization(organization, outsider_member)
+    assert in_organization(organization, org_admin)
+
+
 def test_a_group_admin_cannot_choose_a_group_they_do_not_admin(
     client_for, organization, group_admin, member, org_admin
 ):
