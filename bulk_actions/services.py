@@ -99,6 +99,8 @@ def _check_allowed(viewer: Viewer, kind: str, group: Group | None) -> None:
         return
     if group is None:
         raise NotAllowed("The group of this action no longer exists.")
+    if group.organization_id != viewer.organization.pk:
+        raise NotAllowed(f"{group} is no longer a group of {viewer.organization}.")
     if not policy.can(viewer, Action.MANAGE_GROUP_MEMBERS, group):
         raise NotAllowed(f"You may add people to, or remove them from, only the groups you admin; not {group}.")
 

@@ -200,6 +200,26 @@ def test_a_job_whose_requester_lost_the_right_fails_with_the_reason_and_changes_
     assert all(in_organization(organization, d) for d in drivers)
 
 
+def test_a_job_whose_group_was_unmapped_meanwhile_fails_with_the_reason(
+    settings, organization, org_admin, admin_group, drivers
+):
+    settings.BULK_ACTIONS_IN_REQUEST_UP_TO = 0
+    job = services.start_bulk_job(
+        viewer=viewer(org_admin, organization),
+        kind=BulkJob.Kind.ADD_TO_GROUP,
+        selection=all_matching(organization, q="Driver"),
+        group=admin_group,
+    )
+    admin_group.organization = None
+    admin_group.save()
+
+    services.run_bulk_job(job_id=job.pk, run_id="worker-1")
+
+    job.refresh_from_db()
+    assert (job.status, job.failure_reason) == (BulkJob.Status.FAILED, "Sales North is no longer a group of Contoso.")
+    assert not admin_group.memberships.filter(user__in=drivers).exists()
+
+
 def test_the_sweeper_requeues_a_job_nobody_works_on_and_fails_it_after_too_many_tries(
     settings, organization, org_admin, drivers
 ):
