@@ -172,7 +172,12 @@ def test_the_remove_confirmation_says_who_leaves_the_organization(client_for, or
 
 
 def test_exporting_chosen_people_requests_an_export_of_exactly_them(client_for, organization, org_admin, member):
-    response = client_for(org_admin).post(url("bulk_actions:export", organization), {"user": [member.pk]}, follow=True)
+    client = client_for(org_admin)
+    confirmation = text(client.get(url("bulk_actions:export", organization), {"user": [member.pk]}))
+    assert "Export 1 person?" in confirmation and "Nothing is changed." in confirmation
+    assert not ExportJob.objects.exists()
+
+    response = client.post(url("bulk_actions:export", organization), {"user": [member.pk]}, follow=True)
 
     job = ExportJob.objects.get()
     assert job.scope == f"ids={member.pk}"
@@ -214,4 +219,5 @@ def test_a_large_selection_shows_as_queued_in_the_history(settings, client_for, 
     # Tests run no on-commit hooks: the task never reached a broker, so the job waits for one.
     assert "“Delete from the organization” (1 chosen person) is kept. The job queue does not answer" in page
     assert '<span class="badge badge-queued">Queued</span>' in page
+    assert 'hx-trigger="every 2s"' in page  # the history follows the job without a reload
     assert in_organization(organization, member)

@@ -5,6 +5,7 @@ import signal
 import subprocess
 
 import pytest
+from django.urls import reverse
 
 from audit.models import AuditEvent
 from bulk_actions import services
@@ -12,7 +13,7 @@ from bulk_actions.models import BulkJob
 from groups.models import GroupMembership
 from users.models import OrganizationUser, User
 
-from ..celery_support import progress, running_worker, wait_for
+from ..celery_support import broker_down, progress, running_worker, wait_for
 from .conftest import all_matching, viewer
 
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
@@ -77,3 +78,29 @@ def test_a_pool_process_killed_mid_job_is_replaced_and_the_job_resumes_without_d
     events = AuditEvent.objects.filter(verb=AuditEvent.Verb.GROUP_MEMBER_ADDED, group=admin_group)
     named = [user_id for details in events.values_list("details", flat=True) for user_id in details["user_ids"]]
     assert sorted(named) == sorted(user.pk for user in crowd)
+
+
+def test_a_bulk_action_confirmed_while_redis_is_down_waits_and_runs_once_the_sweeper_sends_it(
+    redis_url, settings, client_for, organization, org_admin, crowd
+):
+    settings.BULK_ACTIONS_IN_REQUEST_UP_TO = 10
+    client = client_for(org_admin)
+    delete_url = reverse("bulk_actions:delete", kwargs={"org_slug": organization.slug})
+    history_url = reverse("bulk_actions:history", kwargs={"org_slug": organization.slug})
+    with broker_down():
+        response = client.post(delete_url, {"q": "Crowd", "all": "1"}, follow=True)
+        assert "is kept. The job queue does not answer just now" in response.content.decode()
+        job = BulkJob.objects.get()
+        assert job.is_waiting_for_queue
+        history = client.get(history_url).content.decode()
+        assert "Waiting for the job queue, which did not answer." in history
+        retry_url = reverse("bulk_actions:retry_queue", kwargs={"org_slug": organization.slug, "job_id": job.pk})
+        retried = client.post(retry_url, follow=True).content.decode()
+        assert "The job queue still does not answer. Your bulk action is kept" in retried
+    assert OrganizationUser.objects.filter(organization=organization, name__startswith="Crowd").count() == CROWD
+
+    settings.JOB_QUEUE_RETRY_SECONDS = 0
+    with running_worker():
+        assert services.sweep_stale_bulk_jobs() == [job.pk]
+        wait_for(lambda: not progress(job).is_processing, what="the bulk delete to finish")
+    assert (progress(job).status, progress(job).done_count) == (BulkJob.Status.COMPLETED, CROWD)
