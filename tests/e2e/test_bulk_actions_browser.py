@@ -65,6 +65,7 @@ def test_org_admin_deletes_two_ticked_people_after_the_confirmation(page: Page, 
     row = page.get_by_role("row", name=re.compile("Delete from the organization"))
     expect(row).to_contain_text("Completed")
     expect(row).to_contain_text("Asha Admin")
+    screenshot(page, "bulk-history.png")
     assert not OrganizationUser.objects.filter(organization=organization, user__in=contoso["nurses"]).exists()
 
     page.get_by_role("link", name="← Users").click()
