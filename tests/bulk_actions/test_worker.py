@@ -56,7 +56,7 @@ def test_a_worker_deletes_everyone_matching_a_search(redis_url, settings, organi
 def test_a_pool_process_killed_mid_job_is_replaced_and_the_job_resumes_without_doing_anyone_twice(
     redis_url, settings, organization, org_admin, admin_group, crowd
 ):
-    with running_worker(extra_env={"BULK_ACTIONS_CHUNK_SIZE": "5"}) as worker:
+    with running_worker(extra_env={"BULK_ACTIONS_CHUNK_SIZE": "2"}) as worker:
         job = start(settings, organization, org_admin, BulkJob.Kind.ADD_TO_GROUP, group=admin_group)
         wait_for(lambda: progress(job).rows_done >= 50, what="the first chunks")
         (child,) = subprocess.run(
