@@ -55,6 +55,8 @@ def scope_words(organization: Organization, scope: str) -> str:
     filterset = _filterset(organization, QueryDict(scope), OrganizationUser.objects.none())
     filterset.form.is_valid()
     parts = []
+    if chosen := filterset.form.cleaned_data.get("ids"):
+        parts.append(f"chosen one by one ({len(chosen)})")
     if query := filterset.data.get("q", "").strip():
         parts.append(f"matching “{query}”")
     if active := filterset.active_attribute_filters():

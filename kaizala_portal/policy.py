@@ -25,6 +25,7 @@ from enum import StrEnum
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from actions.models import Action as KaizalaAction
+from bulk_actions.models import BulkJob
 from connectors.models import Connector
 from groups.models import Group, GroupMembership
 from users.models import Organization, OrganizationUser, User
@@ -73,6 +74,9 @@ class Action(StrEnum):
     VIEW_AUDIT_LOG = "view_audit_log"
     # The organization's own settings on the Settings page (its time zone), not its groups'.
     MANAGE_ORGANIZATION_SETTINGS = "manage_organization_settings"
+    # Bulk actions on the Users list: their history and per-person reports. Running one is
+    # asked of what it does (REMOVE_USERS, MANAGE_GROUP_MEMBERS on its group, EXPORT_USERS).
+    VIEW_BULK_JOBS = "view_bulk_jobs"
 
 
 class Reach(StrEnum):
@@ -142,11 +146,14 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     Action.VIEW_AUDIT_LOG: {Role.ORG_ADMIN: Reach.ALL},
     # Settings of the whole organization (its time zone) belong to no group: its admins' alone.
     Action.MANAGE_ORGANIZATION_SETTINGS: {Role.ORG_ADMIN: Reach.ALL},
+    # A bulk job's report names people the job reached: the organization's admins see every
+    # job, a group admin the jobs they ran (on the groups they admin) and no one else's.
+    Action.VIEW_BULK_JOBS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.OWN},
 }
 
 # What an organization's catalogue holds: both have an organization and a creator.
 CatalogueEntry = KaizalaAction | Connector
-Target = OrganizationUser | Group | CatalogueEntry
+Target = OrganizationUser | Group | CatalogueEntry | BulkJob
 
 
 @dataclass(frozen=True)
@@ -207,7 +214,7 @@ def reaches_whole_organization(viewer: Viewer, action: Action) -> bool:
 
 
 def can(viewer: Viewer, action: Action, target: Target | None = None) -> bool:
-    """May ``viewer`` do ``action`` (to ``target``: an organization user, a group, an Action or a Connector)?"""
+    """May ``viewer`` do ``action`` (to ``target``: an organization user, group, Action, Connector or bulk job)?"""
     granted = reach(viewer, action)
     if granted is None:
         return False
@@ -217,6 +224,8 @@ def can(viewer: Viewer, action: Action, target: Target | None = None) -> bool:
         return _reaches_group(viewer, action, granted, target)
     if isinstance(target, CatalogueEntry):
         return _reaches_catalogue_entry(viewer, granted, target)
+    if isinstance(target, BulkJob):
+        return _reaches_bulk_job(viewer, granted, target)
     if target.organization_id != viewer.organization.pk:
         return False
     if granted is Reach.ALL:
@@ -247,12 +256,22 @@ def _reaches_catalogue_entry(viewer: Viewer, granted: Reach, entry: CatalogueEnt
     return True
 
 
+def _reaches_bulk_job(viewer: Viewer, granted: Reach, job: BulkJob) -> bool:
+    if job.organization_id != viewer.organization.pk:
+        return False
+    if granted is Reach.OWN:
+        return job.requested_by_id == viewer.user.pk
+    return True
+
+
 def scope(viewer: Viewer, action: Action, queryset: QuerySet) -> QuerySet:
-    """Narrow organization users, groups, Actions or Connectors to those ``viewer`` may do ``action`` to."""
+    """Narrow organization users, groups, Actions, Connectors or bulk jobs to those ``viewer`` may do ``action`` to."""
     if queryset.model is Group:
         return _scope_groups(viewer, action, queryset)
     if queryset.model in (KaizalaAction, Connector):
         return _scope_catalogue(viewer, action, queryset)
+    if queryset.model is BulkJob:
+        return _scope_bulk_jobs(viewer, action, queryset)
     queryset = queryset.filter(organization=viewer.organization)
     granted = reach(viewer, action)
     if granted is Reach.ALL:
@@ -286,6 +305,16 @@ def _scope_catalogue(viewer: Viewer, action: Action, queryset: QuerySet) -> Quer
     queryset = queryset.filter(organization=viewer.organization)
     if granted is Reach.OWN:
         return queryset.filter(created_by=viewer.user)
+    return queryset
+
+
+def _scope_bulk_jobs(viewer: Viewer, action: Action, queryset: QuerySet[BulkJob]) -> QuerySet[BulkJob]:
+    granted = reach(viewer, action)
+    if granted is None:
+        return queryset.none()
+    queryset = queryset.filter(organization=viewer.organization)
+    if granted is Reach.OWN:
+        return queryset.filter(requested_by=viewer.user)
     return queryset
 
 

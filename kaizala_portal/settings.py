@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "connectors",
     "reports",
     "audit",
+    "bulk_actions",
 ]
 
 MIDDLEWARE = [
@@ -271,7 +272,14 @@ CONNECTORS_REQUIRE_HTTPS = env.bool("CONNECTORS_REQUIRE_HTTPS", default=not DEBU
 # A job whose task the broker could not take (Redis down) is sent again by the sweepers
 # once it has waited this long and the broker answers.
 JOB_QUEUE_RETRY_SECONDS = env.int("JOB_QUEUE_RETRY_SECONDS", default=15)
+# Bulk actions on the Users list: up to this many people the request does it, beyond it a
+# worker; people done per transaction (and per saved heartbeat); takeovers as for exports.
+BULK_ACTIONS_IN_REQUEST_UP_TO = env.int("BULK_ACTIONS_IN_REQUEST_UP_TO", default=500)
+BULK_ACTIONS_CHUNK_SIZE = env.int("BULK_ACTIONS_CHUNK_SIZE", default=100)
+BULK_ACTIONS_STALE_AFTER_SECONDS = env.int("BULK_ACTIONS_STALE_AFTER_SECONDS", default=120)
+BULK_ACTIONS_MAX_ATTEMPTS = env.int("BULK_ACTIONS_MAX_ATTEMPTS", default=3)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-imports": {"task": "imports.tasks.sweep_stale_imports", "schedule": 60.0},
     "sweep-stale-exports": {"task": "exports.tasks.sweep_stale_exports", "schedule": 60.0},
+    "sweep-stale-bulk-jobs": {"task": "bulk_actions.tasks.sweep_stale_bulk_jobs", "schedule": 60.0},
 }

@@ -25,6 +25,7 @@ account_urls = [
 
 organization_urls = [
     path("", user_views.organization_home, name="organization_home"),
+    path("users/bulk/", include("bulk_actions.urls")),
     path("users/", include("users.urls")),
     path("attributes/", include("attributes.urls")),
     path("imports/", include("imports.urls")),

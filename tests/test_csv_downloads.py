@@ -14,12 +14,16 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
+from bulk_actions import selectors as bulk_selectors
+from bulk_actions import services as bulk_services
+from bulk_actions.models import BulkJob
 from exports import services as export_services
 from exports.models import ExportJob
 from groups.models import GroupMembership
 from imports import services as import_services
 from imports.formulas import FORMULA_STARTS
 from imports.models import ImportJob
+from kaizala_portal import policy
 from users.models import OrganizationUser
 
 from .factories import AttributeDefinitionFactory, GroupFactory, GroupMembershipFactory, OrganizationUserFactory
@@ -30,6 +34,7 @@ CSV_DOWNLOADS = [
     "imports:errors",
     "exports:download",
     "audit:download",
+    "bulk_actions:report",
     "reports:activity_csv",
     "reports:attributes_csv",
     "reports:jobs_csv",
@@ -56,7 +61,15 @@ def hostile_organization(organization, org_admin):
     export = export_services.create_export_job(organization=organization, requested_by=org_admin, scope="")
     ExportJob.objects.filter(pk=export.pk).update(queued_at=timezone.now())
     export_services.run_export(job_id=export.pk, run_id="csv-walk")
-    return {"job_id": job.pk, "export_id": export.pk}
+    # Everyone added to the group again: each is skipped, and the report names them all.
+    bulk = bulk_services.start_bulk_job(
+        viewer=policy.viewer_for(org_admin, organization),
+        kind=BulkJob.Kind.ADD_TO_GROUP,
+        selection=bulk_selectors.Selection(scope="", chosen_ids=()),
+        group=group,
+    )
+    assert bulk.skipped_count == len(HOSTILE) + 1
+    return {"job_id": job.pk, "export_id": export.pk, "bulk_id": bulk.pk}
 
 
 def _is_number(cell: str) -> bool:
@@ -76,6 +89,8 @@ def test_no_cell_of_any_csv_download_would_run_as_a_formula(
         kwargs["job_id"] = hostile_organization["job_id"]
     if name == "exports:download":
         kwargs["job_id"] = hostile_organization["export_id"]
+    if name == "bulk_actions:report":
+        kwargs["job_id"] = hostile_organization["bulk_id"]
     response = client_for(org_admin).get(reverse(name, kwargs=kwargs), follow=True)
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content

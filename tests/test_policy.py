@@ -2,7 +2,8 @@
 
 Each row names a page and, per person, what they get: the page (200), a refusal
 (403), nothing at all (404: another organization's things do not exist for them),
-or the login page (anonymous).
+a way back (302), or the login page (anonymous). A row may tick people in the Users
+list (``chosen``) for a bulk action's confirmation page.
 """
 
 import pytest
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from actions.models import Action as KaizalaAction
 from actions.models import ActionPublication
+from bulk_actions.models import BulkJob
 from connectors.models import Connector, ConnectorPublication
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Role
@@ -40,13 +42,39 @@ MATRIX = [
     # The organization's time zone on Settings belongs to no group: the org admin's alone
     # (and a platform superuser's, who acts as org admin everywhere).
     ("Time zone (Settings)", "settings:time_zone", None, [200, 403, 403, 404, 200, "login"]),
+    # Bulk actions on the Users list: "Add or remove users" removes people from the organization
+    # (as its one-person Delete, the org admin's), "Add or remove users from groups" for the groups
+    # one admins, of the people one can see; exports are the organization's data, its admins'.
+    ("Bulk delete of a chosen user", "bulk_actions:delete", None, [200, 403, 403, 404, 200, "login"], "member"),
+    (
+        "Bulk add to a group, a user of the group admin's group",
+        "bulk_actions:add_to_group",
+        None,
+        [200, 200, 403, 404, 200, "login"],
+        "member",
+    ),
+    # Nobody the group admin can see is chosen: back to the list, with the reason.
+    (
+        "Bulk add to a group, a user outside the group admin's groups",
+        "bulk_actions:add_to_group",
+        None,
+        [200, 302, 403, 404, 200, "login"],
+        "outsider_member",
+    ),
+    ("Bulk remove from a group", "bulk_actions:remove_from_group", None, [200, 200, 403, 404, 200, "login"], "member"),
+    ("Bulk export of a chosen user", "bulk_actions:export", None, [200, 403, 403, 404, 200, "login"], "member"),
+    ("Bulk action history", "bulk_actions:history", None, [200, 200, 403, 404, 200, "login"]),
 ]
 
 
-@pytest.mark.parametrize(("page", "url_name", "target", "expected"), MATRIX, ids=[row[0] for row in MATRIX])
+@pytest.mark.parametrize(
+    ("page", "url_name", "target", "expected", "chosen"),
+    [(*row, None) if len(row) == 4 else row for row in MATRIX],
+    ids=[row[0] for row in MATRIX],
+)
 @pytest.mark.parametrize("person_index", range(len(PEOPLE)), ids=PEOPLE)
 def test_role_matrix_for_users(
-    request, client, client_for, organization, page, url_name, target, expected, person_index
+    request, client, client_for, organization, page, url_name, target, expected, chosen, person_index
 ):
     person = PEOPLE[person_index]
     # Everyone exists in every case, so that a page never differs for lack of data.
@@ -55,6 +83,8 @@ def test_role_matrix_for_users(
     if target:
         kwargs["user_id"] = people[target].pk
     url = reverse(url_name, kwargs=kwargs)
+    if chosen:
+        url += f"?user={people[chosen].pk}"
 
     response = client.get(url) if person == "anonymous" else client_for(people[person]).get(url)
 
@@ -253,3 +283,31 @@ def test_role_matrix_for_publishing_to_several_groups(
     else:
         assert response.status_code == want, f"{person}: {case}"
     assert set(publications.values_list("group__name", flat=True)) == published, f"{person}: {case}"
+
+
+def test_bulk_jobs_reach_org_admins_all_group_admins_their_own_and_nobody_else(
+    organization, other_organization, org_admin, group_admin, member, other_org_admin, superuser
+):
+    """DESIGN.md gives group admins the users of the groups they admin: a job another admin ran names others."""
+
+    def job_of(person, org):
+        return BulkJob.objects.create(organization=org, requested_by=person, kind=BulkJob.Kind.DELETE)
+
+    jobs = {
+        "org_admin's": job_of(org_admin, organization),
+        "group_admin's": job_of(group_admin, organization),
+        "other organization's": job_of(other_org_admin, other_organization),
+    }
+    expected = {
+        org_admin: {"org_admin's", "group_admin's"},
+        superuser: {"org_admin's", "group_admin's"},
+        group_admin: {"group_admin's"},
+        member: set(),
+        other_org_admin: set(),
+    }
+    for person, reachable in expected.items():
+        viewer = policy.viewer_for(person, organization)
+        scoped = set(policy.scope(viewer, Action.VIEW_BULK_JOBS, BulkJob.objects.all()))
+        assert {name for name, job in jobs.items() if job in scoped} == reachable, person
+        # can() is true exactly for what scope() returns.
+        assert {name for name, job in jobs.items() if policy.can(viewer, Action.VIEW_BULK_JOBS, job)} == reachable

@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from actions.models import Action, ActionPublication
+from bulk_actions.models import BulkJob
 from connectors.models import Connector, ConnectorPublication
 from exports.models import ExportJob
 from groups.models import GroupMembership
@@ -63,6 +64,16 @@ def things(organization, org_admin, group_admin, admin_group, member, superuser)
     )
     export_job.file.save("e.csv", ContentFile(b"Name,Phone Number\n"), save=False)
     export_job.save()
+    # The group admin's own: a job of someone else is beyond their role (tests/bulk_actions say so).
+    bulk_job = BulkJob.objects.create(
+        organization=organization,
+        requested_by=group_admin,
+        kind=BulkJob.Kind.ADD_TO_GROUP,
+        group=admin_group,
+        group_name=admin_group.name,
+        status=BulkJob.Status.COMPLETED,
+        skipped_count=1,
+    )
     action = Action(organization=organization, created_by=org_admin, name="Site audit", kind=Action.Kind.CUSTOM)
     action.package.save("audit.zip", ContentFile(b"PK\x05\x06" + bytes(18)), save=False)
     action.save()
@@ -77,6 +88,7 @@ def things(organization, org_admin, group_admin, admin_group, member, superuser)
         "unmapped": unmapped,
         "import": import_job,
         "export": export_job,
+        "bulk": bulk_job,
         "action": action,
         "connector": connector,
     }
@@ -95,6 +107,8 @@ def kwargs_for(name: str, converters, organization, things) -> dict:
             values[key] = things["import"].pk
         elif key == "job_id" and name.startswith("exports:"):
             values[key] = things["export"].pk
+        elif key == "job_id" and name.startswith("bulk_actions:"):
+            values[key] = things["bulk"].pk
         elif key == "action_id":
             values[key] = things["action"].pk
         elif key == "connector_id":
@@ -233,6 +247,7 @@ def hostile_query_names(organization):
         for value_type in ("string", "number", "boolean", "datetime")
     ]
     names = ["page", "per_page", "sort", "q", "show", "verb", "actor", "since", "until", "group", "parent", "next"]
+    names += ["ids", "user", "all"]  # the Users list's selection, read by its bulk actions
     names += [f"a{d.pk}_{condition}" for d in definitions for condition in CONDITIONS[d.value_type]]
     return names + [f"-{d.column_key}" for d in definitions]
 

@@ -57,6 +57,12 @@ def organization_home(request: HttpRequest, viewer: Viewer):
     return redirect("groups:list", org_slug=viewer.organization.slug)
 
 
+# What the Users list's bulk actions need of the policy (each confirmation page asks again, of its own).
+BULK_ACTIONS = (Action.REMOVE_USERS, Action.MANAGE_GROUP_MEMBERS, Action.EXPORT_USERS)
+# What of the list's query string arranges the page, or is the selection itself, rather than choosing people.
+NOT_SELECTION = {"page", "per_page", "sort", "user", "all"}
+
+
 def _page_size(request: HttpRequest) -> int:
     try:
         size = int(request.GET.get("per_page", ""))
@@ -89,6 +95,11 @@ def user_list(request: HttpRequest, viewer: Viewer):
         "per_page": page.paginator.per_page,
         "page_sizes": settings.USERS_PAGE_SIZES,
         "asks_mandatory_values": bool(filterset.mandatory_keys),
+        "can_bulk": any(policy.can(viewer, action) for action in BULK_ACTIONS),
+        # The search and filters, sent along with the chosen people: "Select all matching" means these.
+        "selection_fields": [
+            (name, value) for name, values in request.GET.lists() if name not in NOT_SELECTION for value in values
+        ],
     }
     template = "users/_results.html" if request.htmx else "users/list.html"
     return render(request, template, context)

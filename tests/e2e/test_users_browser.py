@@ -50,7 +50,7 @@ def test_org_admin_searches_picks_columns_and_deletes_a_user(page: Page):
     search(page, "Meera")
     expect(results).to_contain_text("1–1 of 1 user matching “Meera”")
     expect(results.get_by_role("row")).to_have_count(2)  # the heading row and Meera's
-    expect(results.get_by_role("cell", name="Meera Member")).to_be_visible()
+    expect(results.get_by_role("cell", name="Meera Member", exact=True)).to_be_visible()
     expect(page).to_have_url(re.compile(r"[?&]q=Meera(&|$)"))
 
     # More > Select Columns: add Role and Groups to the default Date added and Source.
