@@ -32,7 +32,7 @@ def test_org_admin_sees_how_many_miss_a_mandatory_value_lists_them_and_sees_the_
 
     page.get_by_label("Missing mandatory values").check()
     expect(results).to_contain_text("1–1 of 1 user")
-    expect(results.get_by_role("cell", name="Gus Group")).to_be_visible()
+    expect(results.get_by_role("cell", name="Gus Group", exact=True)).to_be_visible()
     screenshot(page, "users-missing-mandatory.png")
 
     results.get_by_role("row", name="Gus Group").get_by_role("link").first.click()
