@@ -2,11 +2,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kaizala_portal import policy
+from kaizala_portal import files, policy
 from kaizala_portal.policy import Action as PolicyAction
 from kaizala_portal.policy import Viewer
 from users.access import organization_view
@@ -68,7 +68,7 @@ def download_package(request: HttpRequest, viewer: Viewer, action_id: int):
     if not action.package:
         raise Http404("This Action has no package file.")
     file_name = f"{action.name}-{action.version}.zip"
-    return FileResponse(action.package.open("rb"), as_attachment=True, filename=file_name)
+    return files.download(action.package, filename=file_name, content_type="application/zip")
 
 
 @organization_view(PolicyAction.PUBLISH_ACTIONS)

@@ -37,7 +37,7 @@ from audit.models import AuditEvent
 from groups.models import Group, GroupMembership
 from imports.formulas import GuardedWriter, neutralise
 from imports.services import EXPORTED_READ_ONLY, template_header
-from kaizala_portal import jobs, policy
+from kaizala_portal import files, jobs, policy
 from kaizala_portal.jobs import LostClaim
 from kaizala_portal.policy import Action, Viewer
 from users.models import Organization, OrganizationUser, User
@@ -201,8 +201,8 @@ class _WrittenFile(File):
 
 
 def work_dir() -> Path:
-    """Where runs write their files; beside private storage, so that finishing is a rename."""
-    return Path(settings.PRIVATE_STORAGE_ROOT) / "exports-in-progress"
+    """Where runs write their files: this worker's own disk (beside local storage, so that finishing is a rename)."""
+    return files.work_dir("exports-in-progress")
 
 
 def run_export(*, job_id: int, run_id: str) -> None:

@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kaizala_portal import files
 from kaizala_portal.policy import Action, Viewer
 from users.access import organization_view
 
@@ -70,5 +71,4 @@ def retry_queue(request: HttpRequest, viewer: Viewer, job_id: int):
 def download(request: HttpRequest, viewer: Viewer, job_id: int):
     # Another organization's job, or one without a finished file, is not found.
     job = get_object_or_404(ExportJob, pk=job_id, organization=viewer.organization, status=ExportJob.Status.COMPLETED)
-    file = job.file.open("rb")
-    return FileResponse(file, as_attachment=True, filename=job.file_name, content_type="text/csv; charset=utf-8")
+    return files.download(job.file, filename=job.file_name, content_type="text/csv; charset=utf-8")

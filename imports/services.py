@@ -22,7 +22,7 @@ from attributes.models import AttributeDefinition
 from attributes.selectors import definitions_of, parse_context
 from audit import services as audit
 from audit.models import AuditEvent
-from kaizala_portal import jobs
+from kaizala_portal import files, jobs
 from kaizala_portal.jobs import LostClaim
 from users.models import Organization, OrganizationUser, User
 
@@ -288,7 +288,12 @@ def _claim(job_id: int, run_id: str) -> ImportJob | None:
 
 
 def _process(job: ImportJob, run_id: str) -> None:
-    path = Path(job.file.path)
+    # On this worker's disk: the stored file itself, or a copy of it from the object store.
+    with files.local_copy(job.file) as path:
+        _process_file(job, run_id, path)
+
+
+def _process_file(job: ImportJob, run_id: str, path: Path) -> None:
     if job.file_format == "xlsx":
         _check_workbook(path)  # again: the limits may have changed since the upload, or it came another way
     with open_sheet(path, job.file_format, job.encoding) as sheet:

@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kaizala_portal import files
 from kaizala_portal.policy import Action, Viewer
 from users import names
 from users.access import organization_view
@@ -117,7 +118,7 @@ def _job(viewer: Viewer, job_id: int) -> ImportJob:
 @organization_view(Action.IMPORT_USERS)
 def download_original(request: HttpRequest, viewer: Viewer, job_id: int):
     job = _job(viewer, job_id)
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name)
+    return files.download(job.file, filename=job.file_name)
 
 
 @organization_view(Action.IMPORT_USERS)

@@ -158,11 +158,39 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploaded and exported files are private: they live outside STATIC_ROOT, have no
 # URL of their own and are only ever served by views that check the policy.
 PRIVATE_STORAGE_ROOT = BASE_DIR / env("PRIVATE_STORAGE_ROOT", default="var/files")
-STORAGES = {
-    "default": {
+# Or, with AWS_STORAGE_BUCKET_NAME set, in that bucket of an S3-compatible store (AWS_S3_ENDPOINT_URL
+# for MinIO, Ceph and the like; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY): web
+# and workers on different hosts then share no folder. Downloads are links the store signs for
+# DOWNLOAD_LINK_SECONDS, handed out after the policy's check; nothing in the bucket is public.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default="") or None
+DOWNLOAD_LINK_SECONDS = env.int("DOWNLOAD_LINK_SECONDS", default=60)
+PRIVATE_STORAGE = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            # Object stores other than AWS's own answer at one address for every bucket.
+            "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path" if AWS_S3_ENDPOINT_URL else "auto"),
+            "location": env("AWS_LOCATION", default=""),
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": DOWNLOAD_LINK_SECONDS,
+            "file_overwrite": False,
+        },
+    }
+    if AWS_STORAGE_BUCKET_NAME
+    else {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": PRIVATE_STORAGE_ROOT, "base_url": None},
-    },
+    }
+)
+# Where a worker writes an export, or copies an upload from the object store to read it: its own disk.
+JOB_WORK_DIR = Path(env("JOB_WORK_DIR", default=str(VAR_DIR / "work")))
+STORAGES = {
+    "default": PRIVATE_STORAGE,
     "staticfiles": {
         "BACKEND": env(
             "STATICFILES_BACKEND",

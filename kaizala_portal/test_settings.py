@@ -23,7 +23,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PRIVATE_STORAGE_ROOT = Path(
     os.environ.setdefault("TEST_PRIVATE_STORAGE_ROOT", str(VAR_DIR / "test-files" / str(os.getpid())))
 )
-STORAGES["default"]["OPTIONS"]["location"] = PRIVATE_STORAGE_ROOT  # noqa: F405
+if not AWS_STORAGE_BUCKET_NAME:  # noqa: F405 - an object store's "location" is a key prefix
+    STORAGES["default"]["OPTIONS"]["location"] = PRIVATE_STORAGE_ROOT  # noqa: F405
+JOB_WORK_DIR = PRIVATE_STORAGE_ROOT / "work"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.environ.setdefault("TEST_SQLITE_NAME", str(VAR_DIR / f"test-{os.getpid()}.sqlite3"))

@@ -218,7 +218,7 @@ def test_a_retried_job_writes_its_file_again_from_the_start(request_export, orga
     ExportJob.objects.filter(pk=job.pk).update(
         claimed_by="dead-run", attempts=1, rows_done=2, total_rows=5, heartbeat_at=timezone.now() - timedelta(hours=1)
     )
-    services.work_dir().mkdir(parents=True)
+    services.work_dir().mkdir(parents=True, exist_ok=True)
     (services.work_dir() / f"{job.token}-1.csv").write_text("Name,Phone Number\nhalf")
 
     job = run(job, run_id="new-run")
@@ -264,7 +264,7 @@ class TestSweeper:
         ExportJob.objects.filter(pk=job.pk).update(
             attempts=settings.EXPORT_MAX_ATTEMPTS, heartbeat_at=timezone.now() - timedelta(hours=1)
         )
-        services.work_dir().mkdir(parents=True)
+        services.work_dir().mkdir(parents=True, exist_ok=True)
         (services.work_dir() / f"{job.token}-3.csv").write_text("half")
         assert services.sweep_stale_exports() == []
         job.refresh_from_db()
