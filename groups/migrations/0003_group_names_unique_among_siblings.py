@@ -2,7 +2,7 @@
 
 Existing duplicates are renamed first, so that the constraints apply to any database:
 in each set of siblings the oldest group (lowest id) keeps its name, the others get
-" (2)", " (3)", ... in the order they were created, skipping names already taken.
+" (2)", " (3)", ... in the order they were created, skipping names any sibling has.
 """
 
 import django.db.models.functions.text
@@ -26,19 +26,26 @@ def _numbered(name: str, number: int) -> str:
 
 def rename_duplicate_siblings(apps, schema_editor):
     Group = apps.get_model("groups", "Group")
-    taken: dict[tuple, set[str]] = {}
-    renamed = []
+    groups = list(Group.objects.order_by("pk").only("pk", "name", "parent_id", "organization_id"))
     # Folded more strictly than the databases' LOWER: renaming one too many is harmless.
-    for group in Group.objects.order_by("pk").only("pk", "name", "parent_id", "organization_id"):
+    existing: dict[tuple, set[str]] = {}
+    for group in groups:
+        key = _siblings_key(group)
+        if key is not None:
+            existing.setdefault(key, set()).add(group.name.casefold())
+    claimed: dict[tuple, set[str]] = {}
+    renamed = []
+    for group in groups:
         key = _siblings_key(group)
         if key is None:
             continue
-        names = taken.setdefault(key, set())
+        names = claimed.setdefault(key, set())
         if group.name.casefold() in names:
             number = 2
-            while _numbered(group.name, number).casefold() in names:
+            while _numbered(group.name, number).casefold() in names | existing[key]:
                 number += 1
             group.name = _numbered(group.name, number)
+            existing[key].add(group.name.casefold())
             renamed.append(group)
         names.add(group.name.casefold())
     Group.objects.bulk_update(renamed, ["name"], batch_size=500)
