@@ -240,6 +240,11 @@ def move_group(*, group: Group, parent: Group | None, moved_by: User, seen_versi
     with transaction.atomic():
         group = _lock(group)
         if seen_version is not None and group.version != seen_version:
+            if _place(seen_version) == _place(group.version):
+                raise GroupRuleBroken(
+                    f"The group was renamed since you opened this page: it is now called {group}. Nothing was "
+                    "changed; choose its place again."
+                )
             where = f"under {group.parent}" if group.parent_id else "at the top of the hierarchy"
             raise GroupRuleBroken(
                 f"{group} was moved since you opened this page: it is now {where}. Nothing was changed; "
@@ -464,6 +469,11 @@ def _current(membership: GroupMembership, group: Group) -> GroupMembership:
         raise GroupRuleBroken(f"{membership.user} is no longer in {group}.")
     current.group = group
     return current
+
+
+def _place(version: str) -> list[str]:
+    """The parent and organization parts of a ``Group.version``: where the group is, whatever its name."""
+    return version.split(":", 2)[:2]
 
 
 def _fresh(group: Group | None) -> Group | None:

@@ -274,3 +274,14 @@ def test_a_group_admin_is_told_why_their_only_group_stays(client_for, group_admi
     page = client_for(group_admin).get(group_url("groups:delete", admin_group)).content.decode()
     assert "Sales North is the only group you admin in Contoso" in page
     assert "Delete group</button>" not in page
+
+
+def test_a_move_form_opened_before_a_rename_says_the_group_was_renamed(organization, org_admin, admin_group):
+    seen = admin_group.version
+    services.rename_group(group=admin_group, name="Sales N", renamed_by=org_admin)
+    with pytest.raises(services.GroupRuleBroken, match="The group was renamed since you opened this page: it is now"):
+        services.move_group(
+            group=admin_group, parent=GroupFactory(organization=organization), moved_by=org_admin, seen_version=seen
+        )
+    admin_group.refresh_from_db()
+    assert admin_group.parent is None
