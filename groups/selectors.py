@@ -167,6 +167,7 @@ class GroupDeletion:
     """What deleting a group would do, as its confirmation page says it."""
 
     refusal: str
+    has_subgroups: bool
     member_count: int
     leaving: QuerySet[OrganizationUser]
     leaving_count: int
@@ -180,6 +181,7 @@ def deletion_of(group: Group, viewer: Viewer) -> GroupDeletion:
     ).select_related("user")
     return GroupDeletion(
         refusal=why_group_cannot_be_deleted(group, viewer),
+        has_subgroups=subgroups_of(group).exists(),
         member_count=group.memberships.count(),
         leaving=leaving,
         leaving_count=leaving.count(),

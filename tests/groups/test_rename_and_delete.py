@@ -262,6 +262,7 @@ def test_the_delete_page_refuses_a_group_with_subgroups_with_the_reason_and_no_b
     client = client_for(org_admin)
     page = client.get(group_url("groups:delete", field_staff)).content.decode()
     assert "Field Staff has subgroups (Sales North)." in page
+    assert "A group with subgroups is never deleted with them" in page
     assert "Delete group</button>" not in page
 
     before = snapshot()
@@ -273,6 +274,7 @@ def test_the_delete_page_refuses_a_group_with_subgroups_with_the_reason_and_no_b
 def test_a_group_admin_is_told_why_their_only_group_stays(client_for, group_admin, admin_group):
     page = client_for(group_admin).get(group_url("groups:delete", admin_group)).content.decode()
     assert "Sales North is the only group you admin in Contoso" in page
+    assert "A group with subgroups is never deleted" not in page
     assert "Delete group</button>" not in page
 
 
