@@ -3,6 +3,9 @@
 Existing duplicates are renamed first, so that the constraints apply to any database:
 in each set of siblings the oldest group (lowest id) keeps its name, the others get
 " (2)", " (3)", ... in the order they were created, skipping names any sibling has.
+
+The unique indexes are built with the table locked against writes: groups are few
+(thousands, not the millions of people that the users migrations build concurrently).
 """
 
 import django.db.models.functions.text
@@ -54,7 +57,6 @@ def rename_duplicate_siblings(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("groups", "0002_initial"),
-        ("users", "0008_names_belong_to_organizations"),
     ]
 
     operations = [
