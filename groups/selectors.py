@@ -281,10 +281,10 @@ def leaving_on_unmap(group: Group) -> QuerySet[OrganizationUser]:
     ).select_related("user")
 
 
-def joining_on_map(group: Group, organization: Organization) -> list[int]:
+def joining_on_map(group: Group, organization: Organization) -> QuerySet:
     """Ids of the members of ``group`` (mapped nowhere) who are not yet users of ``organization``, by number."""
     already_in = OrganizationUser.objects.filter(organization=organization, user=OuterRef("user"))
-    return list(
+    return (
         GroupMembership.objects.filter(group=group)
         .exclude(Exists(already_in))
         .order_by("user__phone_number")

@@ -44,14 +44,15 @@ def map_group(request: HttpRequest, viewer: Viewer, group_id: int):
             )
         return redirect("settings:groups", org_slug=viewer.organization.slug)
     joining = selectors.joining_on_map(group, viewer.organization)
-    joining_labels = selectors.labels_in(viewer.organization, joining[:NAMES_SHOWN])
+    joining_count = joining.count()
+    joining_labels = selectors.labels_in(viewer.organization, list(joining[:NAMES_SHOWN]))
     context = {
         "viewer": viewer,
         "group": group,
         "member_count": group.memberships.count(),
-        "joining_count": len(joining),
+        "joining_count": joining_count,
         "joining_labels": joining_labels,
-        "joining_more": len(joining) - len(joining_labels),
+        "joining_more": joining_count - len(joining_labels),
         "name_clash": selectors.sibling_with_name(group.name, parent=None, organization_id=viewer.organization.pk)
         if group.parent_id is None
         else None,
