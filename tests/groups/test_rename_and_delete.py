@@ -287,3 +287,19 @@ def test_a_move_form_opened_before_a_rename_says_the_group_was_renamed(organizat
         )
     admin_group.refresh_from_db()
     assert admin_group.parent is None
+
+
+def test_a_group_of_elsewhere_that_could_not_stand_at_its_own_top_is_not_detached(
+    organization, other_organization, org_admin, admin_group
+):
+    """Fabrikam's "Crew" hangs under Sales North, and Fabrikam has a top-level "crew" already."""
+    GroupFactory(organization=other_organization, name="crew")
+    hanging = GroupFactory(organization=other_organization, name="Crew", parent=admin_group)
+    before = snapshot()
+
+    with pytest.raises(services.GroupRuleBroken, match="A group that is not part of Contoso sits under Sales North"):
+        services.delete_group(group=admin_group, deleted_by=org_admin)
+
+    assert snapshot() == before
+    hanging.refresh_from_db()
+    assert hanging.parent == admin_group
