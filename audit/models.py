@@ -20,6 +20,8 @@ class AuditEvent(models.Model):
         ATTRIBUTES_CHANGED = "attributes_changed", "Attributes changed"
         GROUP_CREATED = "group_created", "Group created"
         GROUP_MOVED = "group_moved", "Group moved"
+        GROUP_RENAMED = "group_renamed", "Group renamed"
+        GROUP_DELETED = "group_deleted", "Group deleted"
         GROUP_MAPPED = "group_mapped", "Group mapped"
         GROUP_UNMAPPED = "group_unmapped", "Group unmapped"
         # Reports read group membership history through these three values.

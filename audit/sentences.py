@@ -77,6 +77,15 @@ def _group_moved(event):
     return f"{_actor(event)} moved {_group(event)} {where}."
 
 
+def _group_renamed(event):
+    before = event.details.get("before") or "a group"
+    return f"{_actor(event)} renamed the group {before} to {event.details.get('after') or _group(event)}."
+
+
+def _group_deleted(event):
+    return f"{_actor(event)} deleted the group {_group(event)}."
+
+
 def _group_mapped(event):
     return f"{_actor(event)} mapped {_group(event)} to the organization."
 
@@ -172,6 +181,8 @@ SENTENCES = {
     Verb.ATTRIBUTES_CHANGED: _attributes_changed,
     Verb.GROUP_CREATED: _group_created,
     Verb.GROUP_MOVED: _group_moved,
+    Verb.GROUP_RENAMED: _group_renamed,
+    Verb.GROUP_DELETED: _group_deleted,
     Verb.GROUP_MAPPED: _group_mapped,
     Verb.GROUP_UNMAPPED: _group_unmapped,
     Verb.GROUP_MEMBER_ADDED: _group_member_added,
@@ -237,7 +248,12 @@ def detail_lines(event: AuditEvent) -> list[str]:
         lines.append(f"First admin: {details['admin']}")
     if event.verb == Verb.GROUP_MOVED:
         lines.append(f"Was under: {details.get('from') or 'nothing (top of the hierarchy)'}")
-    if event.verb in (Verb.GROUP_MAPPED, Verb.GROUP_UNMAPPED) and "members" in details:
+    if event.verb == Verb.GROUP_DELETED:
+        lines.append(f"Was under: {details.get('parent') or 'nothing (top of the hierarchy)'}")
+        for kind in ("actions", "connectors"):
+            if details.get(kind):
+                lines.append(f"Unpublished {kind}: " + ", ".join(details[kind]))
+    if event.verb in (Verb.GROUP_MAPPED, Verb.GROUP_UNMAPPED, Verb.GROUP_DELETED) and "members" in details:
         lines.append(f"{_plural(details['members'], 'member')} in the group")
     if details.get("joined_organization"):
         lines.append(f"{_plural(details['joined_organization'], 'person')} joined the organization through the group")

@@ -3,12 +3,35 @@ from django.db.models import QuerySet
 
 from users import phones
 
+from . import selectors
 from .models import Group, GroupMembership
 
 
-class GroupChoiceField(forms.ModelChoiceField):
+class GroupPathIterator(forms.models.ModelChoiceIterator):
+    """The choices in hierarchy order, each labelled with its path (one query for the paths)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for group in selectors.by_path(self.queryset):
+            yield self.choice(group)
+
+
+class GroupPathLabels:
+    """Pick groups by their path ("Field Staff / North"), listed in hierarchy order."""
+
+    iterator = GroupPathIterator
+
     def label_from_instance(self, group: Group) -> str:
-        return f"{group.name} (under {group.parent.name})" if group.parent_id else group.name
+        return getattr(group, "path", None) or selectors.paths_of([group])[group.pk]
+
+
+class GroupChoiceField(GroupPathLabels, forms.ModelChoiceField):
+    pass
+
+
+class GroupMultipleChoiceField(GroupPathLabels, forms.ModelMultipleChoiceField):
+    pass
 
 
 class CreateGroupForm(forms.Form):
@@ -26,7 +49,7 @@ class CreateGroupForm(forms.Form):
     def __init__(self, *args, parents: QuerySet[Group], top_level_allowed: bool, region: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.region = region
-        self.fields["parent"].queryset = parents.select_related("parent")
+        self.fields["parent"].queryset = parents
         self.fields["parent"].required = not top_level_allowed
         # Without a top-level choice, nothing to leave empty: the first group is picked.
         self.fields["parent"].empty_label = "None: a top-level group" if top_level_allowed else None
@@ -48,9 +71,14 @@ class MoveGroupForm(forms.Form):
 
     def __init__(self, *args, parents: QuerySet[Group], top_level_allowed: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = parents.select_related("parent")
+        self.fields["parent"].queryset = parents
         self.fields["parent"].required = not top_level_allowed
         self.fields["parent"].empty_label = "None: make it a top-level group" if top_level_allowed else None
+
+
+class RenameGroupForm(forms.Form):
+    name = forms.CharField(label="New name", max_length=200, error_messages={"required": "A group needs a name."})
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
 class MemberRoleForm(forms.Form):

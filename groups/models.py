@@ -1,4 +1,6 @@
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from users.models import Organization, User
@@ -16,14 +18,31 @@ class Group(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Siblings never share a name, whatever its case: under one parent, and at the top
+        # of one organization's hierarchy. Groups mapped nowhere have no hierarchy to share.
+        # (SQLite's LOWER folds ASCII letters only; the services compare names fully folded.)
+        constraints = [
+            models.UniqueConstraint(
+                "parent",
+                Lower("name"),
+                condition=Q(parent__isnull=False),
+                name="group_name_unique_among_subgroups",
+            ),
+            models.UniqueConstraint(
+                "organization",
+                Lower("name"),
+                condition=Q(parent__isnull=True, organization__isnull=False),
+                name="group_name_unique_at_top_level",
+            ),
+        ]
 
     def __str__(self):
         return self.name
 
     @property
     def version(self) -> str:
-        """A fingerprint of what the move form shows of the group (see ``OrganizationUser.version``)."""
-        return f"{self.parent_id or 'top'}:{self.organization_id or 'unmapped'}"
+        """A fingerprint of what the rename and move forms show of the group (see ``OrganizationUser.version``)."""
+        return f"{self.parent_id or 'top'}:{self.organization_id or 'unmapped'}:{self.name}"
 
 
 class GroupMembership(models.Model):

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
+from actions.models import ActionPublication
+from connectors.models import ConnectorPublication
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
 from users import names
@@ -77,6 +79,130 @@ def move_destinations(viewer: Viewer, group: Group) -> QuerySet[Group]:
     """The groups ``viewer`` may put ``group`` under (its own subgroups included: moving there is refused)."""
     others = Group.objects.exclude(pk=group.pk).select_related("parent")
     return policy.scope(viewer, Action.CREATE_GROUPS, others).order_by("name", "pk")
+
+
+PATH_SEPARATOR = " / "
+
+
+def paths_of(groups: Iterable[Group]) -> dict[int, str]:
+    """Group id -> "Field Staff / North": the group's name after those of its ancestors.
+
+    One query for any number of groups: the hierarchies of their organizations are read
+    whole. Only ancestors of the group's own organization are named (those of elsewhere
+    are not its to show, as in ``hierarchy_of``); a group mapped nowhere is its name alone.
+    """
+    groups = list(groups)
+    organization_ids = {group.organization_id for group in groups if group.organization_id}
+    tree = {
+        pk: (name, parent_id, organization_id)
+        for pk, name, parent_id, organization_id in Group.objects.filter(
+            organization_id__in=organization_ids
+        ).values_list("pk", "name", "parent_id", "organization_id")
+    }
+    paths = {}
+    for group in groups:
+        names = [group.name]
+        seen = {group.pk}
+        parent_id = group.parent_id
+        while group.organization_id and parent_id in tree and parent_id not in seen:
+            name, next_parent_id, organization_id = tree[parent_id]
+            if organization_id != group.organization_id:
+                break
+            names.append(name)
+            seen.add(parent_id)
+            parent_id = next_parent_id
+        paths[group.pk] = PATH_SEPARATOR.join(reversed(names))
+    return paths
+
+
+def by_path(groups: Iterable[Group]) -> list[Group]:
+    """The groups in hierarchy order (by path, ignoring case), each with its ``path``."""
+    groups = list(groups)
+    paths = paths_of(groups)
+    for group in groups:
+        group.path = paths[group.pk]
+    return sorted(groups, key=lambda group: (group.path.casefold(), group.pk))
+
+
+def sibling_with_name(
+    name: str, *, parent: Group | None, organization_id: int | None, excluding: int | None = None
+) -> str | None:
+    """The name of a group where ``name`` would go that matches it ignoring case, if any.
+
+    Siblings are the subgroups of ``parent``, or the top-level groups of the organization.
+    Compared in Python, fully case-folded: SQLite's LOWER folds ASCII letters only.
+    """
+    if parent is not None:
+        siblings = Group.objects.filter(parent=parent)
+    elif organization_id is not None:
+        siblings = Group.objects.filter(parent__isnull=True, organization_id=organization_id)
+    else:
+        return None
+    wanted = name.strip().casefold()
+    for pk, sibling in siblings.values_list("pk", "name"):
+        if pk != excluding and sibling.casefold() == wanted:
+            return sibling
+    return None
+
+
+def why_group_cannot_be_deleted(group: Group, viewer: Viewer) -> str:
+    """The reason ``viewer`` may not delete ``group`` now ("" when they may), whatever their role allows.
+
+    A group with subgroups is not deleted: their members, admins and publications would
+    go with it or land somewhere nobody chose. Move or delete them first.
+    """
+    subgroups = list(subgroups_of(group).values_list("name", flat=True))
+    if subgroups:
+        return f"{group} has subgroups ({', '.join(subgroups)}). Move them under another group, or delete them, first."
+    if policy.relies_on_group_to_admin(viewer, group):
+        return (
+            f"{group} is the only group you admin in {viewer.organization}: deleting it would take away your right "
+            "to manage its people. Ask an organization admin to delete it."
+        )
+    return ""
+
+
+@dataclass(frozen=True)
+class GroupDeletion:
+    """What deleting a group would do, as its confirmation page says it."""
+
+    refusal: str
+    has_subgroups: bool
+    member_count: int
+    leaving: QuerySet[OrganizationUser]
+    leaving_count: int
+    actions: list[str]
+    connectors: list[str]
+
+
+def deletion_of(group: Group, viewer: Viewer) -> GroupDeletion:
+    leaving = org_users_without_other_reason(
+        organization=group.organization, user_ids=member_ids(group), ignoring_group_ids=[group.pk]
+    ).select_related("user")
+    return GroupDeletion(
+        refusal=why_group_cannot_be_deleted(group, viewer),
+        has_subgroups=subgroups_of(group).exists(),
+        member_count=group.memberships.count(),
+        leaving=leaving,
+        leaving_count=leaving.count(),
+        **published_to(group),
+    )
+
+
+def published_to(group: Group) -> dict[str, list[str]]:
+    """Names of the organization's Actions and Connectors published to ``group``, which its deletion unpublishes."""
+    return {
+        "actions": sorted(
+            ActionPublication.objects.filter(group=group, action__organization=group.organization_id).values_list(
+                "action__name", flat=True
+            )
+        ),
+        "connectors": sorted(
+            ConnectorPublication.objects.filter(group=group, connector__organization=group.organization_id).values_list(
+                "connector__name", flat=True
+            )
+        ),
+    }
 
 
 def ancestor_ids(group: Group) -> list[int]:
@@ -153,6 +279,24 @@ def leaving_on_unmap(group: Group) -> QuerySet[OrganizationUser]:
     return org_users_without_other_reason(
         organization=group.organization, user_ids=member_ids(group), ignoring_group_ids=[group.pk]
     ).select_related("user")
+
+
+def joining_on_map(group: Group, organization: Organization) -> QuerySet:
+    """Ids of the members of ``group`` (mapped nowhere) who are not yet users of ``organization``, by number."""
+    already_in = OrganizationUser.objects.filter(organization=organization, user=OuterRef("user"))
+    return (
+        GroupMembership.objects.filter(group=group)
+        .exclude(Exists(already_in))
+        .order_by("user__phone_number")
+        .values_list("user_id", flat=True)
+    )
+
+
+def labels_in(organization: Organization, user_ids: list[int]) -> list[str]:
+    """ "Asha Rao (+91 98123 45678)" for each of these people, in this order, as ``organization`` names them."""
+    users = User.objects.in_bulk(user_ids)
+    known_as = names.names_in(organization, user_ids)
+    return [names.label(users[pk], known_as.get(pk, "")) for pk in user_ids if pk in users]
 
 
 def leaves_organization_on_removal(membership: GroupMembership) -> bool:

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from audit import services as audit
 from audit.models import AuditEvent
+from kaizala_portal import policy
 from users import names, phones
 from users.models import Organization, OrganizationUser, User, UserListPreference
 from users.services import RejectedEntry, get_or_create_users
@@ -39,6 +40,13 @@ class AddMembersResult:
     added: list[GroupMembership] = field(default_factory=list)
     rejected: list[RejectedEntry] = field(default_factory=list)
     joined_organization: int = 0
+
+
+@dataclass(frozen=True)
+class DeletedGroup:
+    name: str
+    left_organization: int
+    unpublished: int
 
 
 @dataclass(frozen=True)
@@ -206,6 +214,7 @@ def create_group(
         parent = _fresh(parent)
         if parent is not None and parent.organization_id != organization.pk:
             raise GroupRuleBroken(f"{parent} is not a group of {organization}.")
+        _check_name_is_free(name, parent=parent, organization=organization)
         group = Group.objects.create(name=name, parent=parent, organization=organization)
         admin = get_or_create_users([e164])[e164]
         GroupMembership.objects.create(group=group, user=admin, role=GroupMembership.Role.ADMIN)
@@ -231,6 +240,11 @@ def move_group(*, group: Group, parent: Group | None, moved_by: User, seen_versi
     with transaction.atomic():
         group = _lock(group)
         if seen_version is not None and group.version != seen_version:
+            if _place(seen_version) == _place(group.version):
+                raise GroupRuleBroken(
+                    f"The group was renamed since you opened this page: it is now called {group}. Nothing was "
+                    "changed; choose its place again."
+                )
             where = f"under {group.parent}" if group.parent_id else "at the top of the hierarchy"
             raise GroupRuleBroken(
                 f"{group} was moved since you opened this page: it is now {where}. Nothing was changed; "
@@ -248,6 +262,7 @@ def move_group(*, group: Group, parent: Group | None, moved_by: User, seen_versi
                 )
         was_under = group.parent
         if was_under != parent:
+            _check_name_is_free(group.name, parent=parent, organization=group.organization, moving=group)
             group.parent = parent
             group.save(update_fields=["parent"])
             if group.organization_id:
@@ -270,6 +285,8 @@ def map_group(*, group: Group, organization: Organization, mapped_by: User) -> O
             raise GroupRuleBroken(f"{group} is already mapped to {organization}.")
         if group.organization_id is not None:
             raise GroupRuleBroken(f"{group} is mapped to another organization; it must be unmapped there first.")
+        if group.parent_id is None:
+            _check_name_is_free(group.name, parent=None, organization=organization, moving=group)
         group.organization = organization
         group.save(update_fields=["organization"])
         change = sync_organization_users(
@@ -293,6 +310,109 @@ def unmap_group(*, group: Group, unmapped_by: User) -> OrganizationChange:
         )
         _record_mapping(AuditEvent.Verb.GROUP_UNMAPPED, organization, group, unmapped_by, change)
         return change
+
+
+def rename_group(*, group: Group, name: str, renamed_by: User, seen_version: str | None = None) -> Group:
+    """Give ``group`` a new name, unique among its siblings whatever its case.
+
+    With ``seen_version`` (``Group.version`` as the form showed it), a group renamed or
+    moved by someone else since keeps what they gave it.
+    """
+    name = name.strip()
+    if not name:
+        raise GroupRuleBroken("A group needs a name.")
+    with transaction.atomic():
+        group = _lock(group)
+        if seen_version is not None and group.version != seen_version:
+            raise GroupRuleBroken(
+                f"{group} was renamed or moved since you opened this page. Nothing was changed; "
+                "check its name and try again."
+            )
+        before = group.name
+        if name == before:
+            return group
+        _check_name_is_free(name, parent=group.parent, organization=group.organization, moving=group)
+        group.name = name
+        group.save(update_fields=["name"])
+        if group.organization_id:
+            audit.record(
+                organization=group.organization,
+                verb=AuditEvent.Verb.GROUP_RENAMED,
+                actor=renamed_by,
+                group=group,
+                details={"before": before, "after": name},
+            )
+    return group
+
+
+def delete_group(*, group: Group, deleted_by: User) -> DeletedGroup:
+    """Delete a group of an organization, its memberships and its publications.
+
+    Members who were in the organization only through this group leave it. Refused
+    (``selectors.why_group_cannot_be_deleted``) while it has subgroups in the
+    organization, or when it is the last group the person deleting it admins.
+    Groups of elsewhere that hang under it (mapped to another organization, or to
+    none) stay where they are, at the top of their own hierarchy.
+    """
+    with transaction.atomic():
+        group = _lock(group)
+        organization = group.organization
+        if organization is None:
+            raise GroupRuleBroken(f"{group} is not mapped to any organization.")
+        refusal = selectors.why_group_cannot_be_deleted(group, policy.viewer_for(deleted_by, organization))
+        if refusal:
+            raise GroupRuleBroken(refusal)
+        outside_children = Group.objects.filter(parent=group).exclude(organization=organization)
+        for child in outside_children.exclude(organization=None):
+            if selectors.sibling_with_name(child.name, parent=None, organization_id=child.organization_id):
+                raise GroupRuleBroken(
+                    f"A group that is not part of {organization} sits under {group}, and its name is taken at the "
+                    "top of its own organization's hierarchy. Nothing was changed."
+                )
+        member_ids = list(selectors.member_ids(group).values_list("user_id", flat=True))
+        leaving = selectors.org_users_without_other_reason(
+            organization=organization, user_ids=member_ids, ignoring_group_ids=[group.pk]
+        ).count()
+        published = selectors.published_to(group)
+        name = group.name
+        # Written while the group exists, so that the event names it; the link goes with the group.
+        audit.record(
+            organization=organization,
+            verb=AuditEvent.Verb.GROUP_DELETED,
+            actor=deleted_by,
+            group=group,
+            details={
+                "parent": group.parent.name if group.parent_id else None,
+                "members": len(member_ids),
+                "left_organization": leaving,
+                **published,
+            },
+        )
+        outside_children.update(parent=None)
+        group.delete()
+        change = sync_organization_users(organization=organization, user_ids=member_ids, changed_by=deleted_by)
+    return DeletedGroup(
+        name=name, left_organization=change.left, unpublished=len(published["actions"]) + len(published["connectors"])
+    )
+
+
+def _check_name_is_free(
+    name: str, *, parent: Group | None, organization: Organization | None, moving: Group | None = None
+) -> None:
+    """Refuse a name a sibling at that place already has, whatever its case (the caller holds the locks)."""
+    organization_id = organization.pk if organization else None
+    taken = selectors.sibling_with_name(
+        name, parent=parent, organization_id=organization_id, excluding=moving.pk if moving else None
+    )
+    if taken is None:
+        return
+    rule = "Groups side by side in the hierarchy need different names (capitals do not count): choose another name."
+    if parent is None:
+        raise GroupRuleBroken(f"{organization} already has a top-level group named “{taken}”. {rule}")
+    if parent.organization_id == organization_id:
+        raise GroupRuleBroken(f"{parent} already has a subgroup named “{taken}”. {rule}")
+    # A parent of elsewhere: neither it nor its other subgroups are this organization's to name.
+    raise GroupRuleBroken(f"Another group under the same parent is already named “{name}”. {rule}")
 
 
 def _record_members_added(
@@ -349,6 +469,11 @@ def _current(membership: GroupMembership, group: Group) -> GroupMembership:
         raise GroupRuleBroken(f"{membership.user} is no longer in {group}.")
     current.group = group
     return current
+
+
+def _place(version: str) -> list[str]:
+    """The parent and organization parts of a ``Group.version``: where the group is, whatever its name."""
+    return version.split(":", 2)[:2]
 
 
 def _fresh(group: Group | None) -> Group | None:

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
@@ -15,10 +15,7 @@ from . import selectors, services
 from .access import access_group, access_unmapped_group
 from .forms import CreateGroupForm
 from .models import Group
-from .views import redirect_after_change
-
-# The confirmation of an unmapping names this many of the people who would leave.
-NAMES_SHOWN = 20
+from .views import NAMES_SHOWN, redirect_after_change
 
 
 @organization_view(Action.MANAGE_GROUP_MAPPING)
@@ -34,19 +31,35 @@ def group_settings(request: HttpRequest, viewer: Viewer):
 
 
 @organization_view(Action.MANAGE_GROUP_MAPPING)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def map_group(request: HttpRequest, viewer: Viewer, group_id: int):
     group = access_unmapped_group(viewer, group_id)
-    try:
-        change = services.map_group(group=group, organization=viewer.organization, mapped_by=request.user)
-    except services.GroupRuleBroken as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(
-            request,
-            f"Mapped {group} to {viewer.organization}: {_people(change.joined)} joined the organization.",
-        )
-    return redirect("settings:groups", org_slug=viewer.organization.slug)
+    if request.method == "POST":
+        try:
+            change = services.map_group(group=group, organization=viewer.organization, mapped_by=request.user)
+        except services.GroupRuleBroken as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"Mapped {group} to {viewer.organization}: {_people(change.joined)} joined the organization.",
+            )
+        return redirect("settings:groups", org_slug=viewer.organization.slug)
+    joining = selectors.joining_on_map(group, viewer.organization)
+    joining_count = joining.count()
+    joining_labels = selectors.labels_in(viewer.organization, list(joining[:NAMES_SHOWN]))
+    context = {
+        "viewer": viewer,
+        "group": group,
+        "member_count": group.memberships.count(),
+        "joining_count": joining_count,
+        "joining_labels": joining_labels,
+        "joining_more": joining_count - len(joining_labels),
+        "name_clash": selectors.sibling_with_name(group.name, parent=None, organization_id=viewer.organization.pk)
+        if group.parent_id is None
+        else None,
+    }
+    return render(request, "groups/confirm_map.html", context)
 
 
 @organization_view(Action.MANAGE_GROUP_MAPPING)

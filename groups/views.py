@@ -9,14 +9,18 @@ from actions import selectors as action_selectors
 from connectors import selectors as connector_selectors
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
+from users import names
 from users.access import organization_view
 from users.forms import AddPhoneListForm
 from users.models import Organization
 
 from . import selectors, services
 from .access import access_group, access_group_membership
-from .forms import MemberRoleForm, MoveGroupForm
+from .forms import MemberRoleForm, MoveGroupForm, RenameGroupForm
 from .models import Group, GroupMembership
+
+# A confirmation that people will leave or join the organization names this many of them.
+NAMES_SHOWN = 20
 
 
 @organization_view(Action.VIEW_GROUPS)
@@ -64,6 +68,9 @@ def group_detail(request: HttpRequest, viewer: Viewer, group_id: int):
         ),
         "can_add_subgroup": policy.can(viewer, Action.CREATE_GROUPS, group),
         "can_unmap": policy.can(viewer, Action.MANAGE_GROUP_MAPPING, group),
+        "can_rename": policy.can(viewer, Action.RENAME_GROUPS, group),
+        "can_delete": policy.can(viewer, Action.DELETE_GROUPS, group),
+        "path": selectors.paths_of([group])[group.pk],
         "published_actions": action_selectors.published_to(group),
         "published_connectors": connector_selectors.published_to(group),
     }
@@ -167,6 +174,61 @@ def move_group(request: HttpRequest, viewer: Viewer, group_id: int):
     return render(request, "groups/move.html", context)
 
 
+@organization_view(Action.RENAME_GROUPS)
+@require_http_methods(["GET", "POST"])
+def rename_group(request: HttpRequest, viewer: Viewer, group_id: int):
+    group = access_group(viewer, group_id, Action.RENAME_GROUPS)
+    form = RenameGroupForm(request.POST or None, initial={"name": group.name, "version": group.version})
+    if request.method == "POST" and form.is_valid():
+        before = group.name
+        try:
+            group = services.rename_group(
+                group=group,
+                name=form.cleaned_data["name"],
+                renamed_by=request.user,
+                seen_version=form.cleaned_data["version"] or None,
+            )
+        except services.GroupRuleBroken as error:
+            form.add_error("name", str(error))
+        else:
+            if group.name == before:
+                messages.info(request, f"{group} keeps its name: it was already called that.")
+            else:
+                messages.success(request, f"Renamed {before} to {group}.")
+            return redirect("groups:detail", org_slug=viewer.organization.slug, group_id=group.pk)
+    return render(request, "groups/rename.html", {"viewer": viewer, "group": group, "form": form})
+
+
+@organization_view(Action.DELETE_GROUPS)
+@require_http_methods(["GET", "POST"])
+def delete_group(request: HttpRequest, viewer: Viewer, group_id: int):
+    group = access_group(viewer, group_id, Action.DELETE_GROUPS)
+    if request.method == "POST":
+        try:
+            deleted = services.delete_group(group=group, deleted_by=request.user)
+        except services.GroupRuleBroken as error:
+            messages.error(request, str(error))
+            return redirect("groups:delete", org_slug=viewer.organization.slug, group_id=group.pk)
+        message = f"Deleted the group {deleted.name}."
+        if deleted.left_organization:
+            message += f" {_count(deleted.left_organization, 'person', 'people')} left {viewer.organization}."
+        messages.success(request, message)
+        return redirect_after_change(request, viewer.organization)
+    deletion = selectors.deletion_of(group, viewer)
+    context = {
+        "viewer": viewer,
+        "group": group,
+        "deletion": deletion,
+        "leaving_names": [
+            names.label(org_user.user, org_user.name)
+            for org_user in deletion.leaving.order_by("name", "pk")[:NAMES_SHOWN]
+        ],
+        "viewer_leaves": deletion.leaving.filter(user=request.user).exists(),
+    }
+    context["leaving_more"] = deletion.leaving_count - len(context["leaving_names"])
+    return render(request, "groups/confirm_delete.html", context)
+
+
 def redirect_after_change(request: HttpRequest, organization: Organization, group: Group | None = None):
     """Back to the group, unless the change took the viewer's access to it (or to the organization) away."""
     viewer = policy.viewer_for(request.user, organization)
@@ -175,6 +237,8 @@ def redirect_after_change(request: HttpRequest, organization: Organization, grou
         if policy.can(viewer, Action.VIEW_GROUPS, group):
             return redirect("groups:detail", org_slug=organization.slug, group_id=group.pk)
     if viewer.role is not None:
+        if group is None and policy.can(viewer, Action.VIEW_GROUPS):
+            return redirect("groups:list", org_slug=organization.slug)
         return redirect("organization_home", org_slug=organization.slug)
     return redirect("home")
 

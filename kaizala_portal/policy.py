@@ -50,6 +50,8 @@ class Action(StrEnum):
     MANAGE_GROUP_MAPPING = "manage_group_mapping"
     CREATE_GROUPS = "create_groups"
     MOVE_GROUPS = "move_groups"
+    RENAME_GROUPS = "rename_groups"
+    DELETE_GROUPS = "delete_groups"
     # Custom attributes: their definitions, and the values users hold.
     MANAGE_ATTRIBUTES = "manage_attributes"
     EDIT_ATTRIBUTE_VALUES = "edit_attribute_values"
@@ -117,6 +119,14 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     # they admin whose parent (if any) they admin too.
     Action.CREATE_GROUPS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
     Action.MOVE_GROUPS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
+    # Renaming and deleting groups (DESIGN.md section 5, on the group page): not in the Kaizala
+    # table either. A group admin already decides who is in the groups they directly admin and
+    # whether those groups are part of the organization (mapping), so their name and their
+    # existence are theirs too; a subgroup they do not directly admin is not. What a delete
+    # must not do (take a group's subgroups along, or the caller's last admin group) the
+    # service refuses with a reason, for every role.
+    Action.RENAME_GROUPS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
+    Action.DELETE_GROUPS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
     # Attributes are the organization's own data model: only its admins shape or fill it.
     Action.MANAGE_ATTRIBUTES: {Role.ORG_ADMIN: Reach.ALL},
     Action.EDIT_ATTRIBUTE_VALUES: {Role.ORG_ADMIN: Reach.ALL},
@@ -211,6 +221,11 @@ def reaches_whole_organization(viewer: Viewer, action: Action) -> bool:
     Some things belong to no group: a top-level group, the organization's full Users list.
     """
     return reach(viewer, action) is Reach.ALL
+
+
+def relies_on_group_to_admin(viewer: Viewer, group: Group) -> bool:
+    """Whether ``group`` is the one group that makes ``viewer`` a group admin (without it they would be a member)."""
+    return viewer.role is Role.GROUP_ADMIN and viewer.admin_group_ids == {group.pk}
 
 
 def can(viewer: Viewer, action: Action, target: Target | None = None) -> bool:

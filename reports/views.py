@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from groups import selectors as group_selectors
 from groups.access import access_group
 from kaizala_portal.policy import Action, Viewer
 from users.access import organization_view
@@ -38,7 +39,8 @@ def report(request: HttpRequest, viewer: Viewer):
         "viewer": viewer,
         "form": form,
         "scope": scope,
-        "reportable_groups": selectors.reportable_groups(viewer),
+        # Picked by their place in the hierarchy ("Field Staff / North"), listed in its order.
+        "reportable_groups": group_selectors.by_path(selectors.reportable_groups(viewer)),
         "members": members,
         "members_page": members_page,
         "members_chart": charts.horizontal_bars(

@@ -273,6 +273,8 @@ def pages_of(organization: Organization) -> dict[str, str]:
         pages[f"settings:unmap_group {group.name}"] = url("settings:unmap_group", organization, group_id=group.pk)
         pages[f"groups:detail {group.name}"] = url("groups:detail", organization, group_id=group.pk)
         pages[f"groups:move {group.name}"] = url("groups:move", organization, group_id=group.pk)
+        pages[f"groups:rename {group.name}"] = url("groups:rename", organization, group_id=group.pk)
+        pages[f"groups:delete {group.name}"] = url("groups:delete", organization, group_id=group.pk)
         pages[f"groups:add_members {group.name}"] = url("groups:add_members", organization, group_id=group.pk)
         for membership in group.memberships.select_related("user").order_by("user__phone_number"):
             pages[f"groups:remove_member {group.name} {membership.user.phone_number}"] = url(
@@ -584,6 +586,30 @@ def map_a_group_of_shared_people(w: World) -> None:
     assert name_in(w.a, B_ONLY) == ""
 
 
+def map_a_group_after_reading_who_joins(w: World) -> None:
+    path = url("settings:map_group", w.a, group_id=w.loose_group.pk)
+    confirm = read(w.as_a, path)
+    assert "1 person will join Contoso" in confirm and "+91 97000 00003" in confirm
+    submit(w.as_a, path, {})
+    assert name_in(w.a, B_ONLY) == ""
+
+
+def rename_a_group_of_shared_people(w: World) -> None:
+    path = url("groups:rename", w.a, group_id=w.contoso_sales.pk)
+    version = w.as_a.get(path).context["form"].initial["version"]
+    submit(w.as_a, path, {"name": "Contoso Sellers", "version": version})
+    w.contoso_sales.refresh_from_db()
+    assert w.contoso_sales.name == "Contoso Sellers"
+
+
+def delete_a_group_whose_only_member_of_contoso_admins_fabrikam(w: World) -> None:
+    path = url("groups:delete", w.a, group_id=w.contoso_field.pk)
+    assert "1 user will leave Contoso" in read(w.as_a, path)
+    submit(w.as_a, path, {})
+    assert not Group.objects.filter(pk=w.contoso_field.pk).exists()
+    assert name_in(w.a, SHARED_VIA_GROUP) is None
+
+
 def unmap_a_group_of_shared_people(w: World) -> None:
     submit(w.as_a, url("settings:unmap_group", w.a, group_id=w.contoso_field.pk), {})
     w.contoso_field.refresh_from_db()
@@ -752,7 +778,13 @@ WRITES_OF_A: list[tuple[str, Callable[[World], None]]] = [
     ("make-a-shared-person-an-org-admin", make_a_shared_person_an_org_admin),
     ("revoke-org-admin-of-a-person-who-admins-fabrikam", revoke_contoso_admin_role_of_a_person_who_admins_fabrikam),
     ("map-a-group-of-shared-people", map_a_group_of_shared_people),
+    ("map-a-group-after-reading-who-joins", map_a_group_after_reading_who_joins),
     ("unmap-a-group-of-shared-people", unmap_a_group_of_shared_people),
+    ("rename-a-group-of-shared-people", rename_a_group_of_shared_people),
+    (
+        "delete-a-group-whose-only-contoso-member-admins-fabrikam",
+        delete_a_group_whose_only_member_of_contoso_admins_fabrikam,
+    ),
     ("move-a-group", move_a_group),
     ("change-attribute-definitions", change_attribute_definitions),
     ("remove-an-attribute-holding-values", remove_an_attribute_holding_values),

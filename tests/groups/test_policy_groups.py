@@ -50,6 +50,14 @@ def names(viewer, action):
         ("group_admin", Action.CREATE_GROUPS, ["Sales North"]),
         ("member", Action.CREATE_GROUPS, []),
         ("other_org_admin", Action.VIEW_HIERARCHY, []),
+        # Renaming and deleting: any group of the organization, or those directly admined.
+        ("org_admin", Action.RENAME_GROUPS, ["Retail", "Sales North", "Sales South"]),
+        ("group_admin", Action.RENAME_GROUPS, ["Sales North"]),
+        ("member", Action.RENAME_GROUPS, []),
+        ("superuser", Action.DELETE_GROUPS, ["Retail", "Sales North", "Sales South"]),
+        ("group_admin", Action.DELETE_GROUPS, ["Sales North"]),
+        ("member", Action.DELETE_GROUPS, []),
+        ("other_org_admin", Action.DELETE_GROUPS, []),
         # Reports: of every group, of the groups directly admined (not their subgroups), of none.
         ("org_admin", Action.VIEW_REPORTS, ["Retail", "Sales North", "Sales South"]),
         ("superuser", Action.VIEW_REPORTS, ["Retail", "Sales North", "Sales South"]),

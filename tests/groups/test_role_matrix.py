@@ -146,6 +146,9 @@ MATRIX: dict[str, list[Case]] = {
             "POST settings:map_group", {"group_id": "volunteers"}, [404, 302, 403, 404, 302, "login"], done="volunteers"
         ),
         Case("POST settings:map_group", {"group_id": "drivers"}, [302, 404, 403, 404, 302, "login"], done="drivers"),
+        # Mapping asks first: the page saying who would join.
+        Case("GET settings:map_group", {"group_id": "volunteers"}, [404, 200, 403, 404, 200, "login"]),
+        Case("GET settings:map_group", {"group_id": "drivers"}, [200, 404, 403, 404, 200, "login"]),
     ],
     # Not in the Kaizala table: creating and arranging groups, on Settings too.
     "Create and arrange groups": [
@@ -174,6 +177,30 @@ MATRIX: dict[str, list[Case]] = {
             data={"parent": "admin_group"},
             done="other_group_moved",
         ),
+    ],
+    # Not in the Kaizala table either: renaming and deleting groups (section 5), on the group's page.
+    # Like adding or removing its users: org admins any group, group admins those they directly admin.
+    "Rename and delete groups": [
+        Case("GET groups:rename", {"group_id": "admin_group"}, [200, 200, 403, 404, 200, "login"]),
+        Case("GET groups:rename", {"group_id": "sub_group"}, [200, 403, 403, 404, 200, "login"]),
+        Case(
+            "POST groups:rename",
+            {"group_id": "admin_group"},
+            [302, 302, 403, 404, 302, "login"],
+            data={"name": "Renamed"},
+            done="admin_group_renamed",
+        ),
+        Case(
+            "POST groups:rename",
+            {"group_id": "other_group"},
+            [302, 403, 403, 404, 302, "login"],
+            data={"name": "Renamed"},
+            done="other_group_renamed",
+        ),
+        Case("GET groups:delete", {"group_id": "admin_group"}, [200, 200, 403, 404, 200, "login"]),
+        Case("GET groups:delete", {"group_id": "other_group"}, [200, 403, 403, 404, 200, "login"]),
+        Case("POST groups:delete", {"group_id": "other_group"}, [302, 403, 403, 404, 302, "login"], done="other_gone"),
+        Case("POST groups:delete", {"group_id": "sub_group"}, [302, 403, 403, 404, 302, "login"], done="sub_gone"),
     ],
     "View connectors": [
         Case("GET connectors:list", {}, [200, 200, 200, 404, 200, "login"]),
@@ -320,6 +347,10 @@ DONE = {
     "volunteers": lambda w: Group.objects.get(pk=w["volunteers"].pk).organization_id == w["organization"].pk,
     "drivers": lambda w: Group.objects.get(pk=w["drivers"].pk).organization_id == w["organization"].pk,
     "created": lambda w: Group.objects.filter(name="New", organization=w["organization"]).exists(),
+    "admin_group_renamed": lambda w: Group.objects.get(pk=w["admin_group"].pk).name == "Renamed",
+    "other_group_renamed": lambda w: Group.objects.get(pk=w["other_group"].pk).name == "Renamed",
+    "other_gone": lambda w: not Group.objects.filter(pk=w["other_group"].pk).exists(),
+    "sub_gone": lambda w: not Group.objects.filter(pk=w["sub_group"].pk).exists(),
     "other_group_moved": lambda w: Group.objects.get(pk=w["other_group"].pk).parent_id == w["admin_group"].pk,
     "poll_in_admin_group": lambda w: _published(ActionPublication, action=w["poll"], group=w["admin_group"]),
     "poll_in_other_group": lambda w: _published(ActionPublication, action=w["poll"], group=w["other_group"]),
@@ -387,6 +418,8 @@ BUTTONS = [
     ("groups:detail", {"group_id": "admin_group"}, "groups:remove_member", [True, True, False, None, True]),
     ("groups:detail", {"group_id": "admin_group"}, "groups:change_role", [True, True, False, None, True]),
     ("groups:detail", {"group_id": "admin_group"}, "settings:unmap_group", [True, True, False, None, True]),
+    ("groups:detail", {"group_id": "admin_group"}, "groups:rename", [True, True, False, None, True]),
+    ("groups:detail", {"group_id": "admin_group"}, "groups:delete", [True, True, False, None, True]),
     # Sales North is the group admin's only group: there is nowhere they could move it.
     ("groups:detail", {"group_id": "admin_group"}, "groups:move", [True, False, False, None, True]),
     ("groups:list", {}, "settings:groups", [True, True, False, None, True]),

@@ -54,8 +54,57 @@ def test_mapping_a_group_brings_its_members_into_the_organization(client_for, or
     assert sorted(joined.values_list("user__phone_number", "name")) == [("+919700000001", ""), ("+919700000002", "")]
 
 
-def test_mapping_needs_a_post(client_for, organization, org_admin, volunteers):
-    assert client_for(org_admin).get(url("settings:map_group", organization, group_id=volunteers.pk)).status_code == 405
+def test_mapping_asks_first_saying_who_joins_and_maps_only_on_confirming(
+    client_for, organization, org_admin, member, volunteers
+):
+    # Meera is in Contoso already: she is a member of the group, but does not join.
+    GroupMembershipFactory(group=volunteers, user=member)
+    settings_page = client_for(org_admin).get(url("settings:groups", organization)).content.decode()
+    confirm_url = url("settings:map_group", organization, group_id=volunteers.pk)
+    assert f'href="{confirm_url}"' in settings_page
+
+    confirm = client_for(org_admin).get(confirm_url).content.decode()
+
+    assert "Map Volunteers to Contoso?" in confirm
+    assert "with its 4 members" in confirm
+    assert "2 people will join Contoso" in confirm
+    assert "+91 97000 00001" in confirm and "+91 97000 00002" in confirm
+    assert "Meera Member" not in confirm
+    volunteers.refresh_from_db()
+    assert volunteers.organization is None
+    assert not OrganizationUser.objects.filter(user__phone_number="+919700000001").exists()
+
+
+def test_the_mapping_confirmation_names_the_first_people_and_counts_the_rest(
+    client_for, organization, org_admin, volunteers, settings
+):
+    for n in range(3, 25):
+        GroupMembershipFactory(group=volunteers, user=UserFactory(phone_number=f"+9197000000{n:02d}"))
+
+    confirm = client_for(org_admin).get(url("settings:map_group", organization, group_id=volunteers.pk))
+
+    text = confirm.content.decode()
+    assert "24 people will join Contoso" in text
+    assert len(confirm.context["joining_labels"]) == 20
+    assert "+91 97000 00020" in text and "+91 97000 00021" not in text
+    assert "and 4 more" in text
+
+
+def test_mapping_a_group_whose_name_a_top_level_group_has_is_refused_with_the_reason(
+    client_for, organization, org_admin, volunteers
+):
+    GroupFactory(organization=organization, name="VOLUNTEERS")
+    client = client_for(org_admin)
+    confirm = client.get(url("settings:map_group", organization, group_id=volunteers.pk)).content.decode()
+    assert "Contoso already has a top-level group named “VOLUNTEERS”" in confirm
+    assert "Map group</button>" not in confirm
+
+    response = client.post(url("settings:map_group", organization, group_id=volunteers.pk), follow=True)
+
+    assert "Contoso already has a top-level group named “VOLUNTEERS”" in response.content.decode()
+    volunteers.refresh_from_db()
+    assert volunteers.organization is None
+    assert not OrganizationUser.objects.filter(user__phone_number="+919700000001").exists()
 
 
 def test_unmapping_asks_first_saying_how_many_people_leave(client_for, organization, org_admin, volunteers):

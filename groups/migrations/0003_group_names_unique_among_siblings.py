@@ -1,0 +1,82 @@
+"""Sibling groups never share a name, whatever its case.
+
+Existing duplicates are renamed first, so that the constraints apply to any database:
+in each set of siblings the oldest group (lowest id) keeps its name, the others get
+" (2)", " (3)", ... in the order they were created, skipping names any sibling has.
+
+The unique indexes are built with the table locked against writes: groups are few
+(thousands, not the millions of people that the users migrations build concurrently).
+"""
+
+import django.db.models.functions.text
+from django.db import migrations, models
+
+MAX_NAME_LENGTH = 200
+
+
+def _siblings_key(group) -> tuple | None:
+    if group.parent_id is not None:
+        return ("under", group.parent_id)
+    if group.organization_id is not None:
+        return ("top", group.organization_id)
+    return None  # mapped nowhere and at the top: no siblings to clash with
+
+
+def _numbered(name: str, number: int) -> str:
+    suffix = f" ({number})"
+    return name[: MAX_NAME_LENGTH - len(suffix)] + suffix
+
+
+def rename_duplicate_siblings(apps, schema_editor):
+    Group = apps.get_model("groups", "Group")
+    groups = list(Group.objects.order_by("pk").only("pk", "name", "parent_id", "organization_id"))
+    # Folded more strictly than the databases' LOWER: renaming one too many is harmless.
+    existing: dict[tuple, set[str]] = {}
+    for group in groups:
+        key = _siblings_key(group)
+        if key is not None:
+            existing.setdefault(key, set()).add(group.name.casefold())
+    claimed: dict[tuple, set[str]] = {}
+    renamed = []
+    for group in groups:
+        key = _siblings_key(group)
+        if key is None:
+            continue
+        names = claimed.setdefault(key, set())
+        if group.name.casefold() in names:
+            number = 2
+            while _numbered(group.name, number).casefold() in names | existing[key]:
+                number += 1
+            group.name = _numbered(group.name, number)
+            existing[key].add(group.name.casefold())
+            renamed.append(group)
+        names.add(group.name.casefold())
+    Group.objects.bulk_update(renamed, ["name"], batch_size=500)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("groups", "0002_initial"),
+    ]
+
+    operations = [
+        migrations.RunPython(rename_duplicate_siblings, migrations.RunPython.noop),
+        migrations.AddConstraint(
+            model_name="group",
+            constraint=models.UniqueConstraint(
+                models.F("parent"),
+                django.db.models.functions.text.Lower("name"),
+                condition=models.Q(("parent__isnull", False)),
+                name="group_name_unique_among_subgroups",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="group",
+            constraint=models.UniqueConstraint(
+                models.F("organization"),
+                django.db.models.functions.text.Lower("name"),
+                condition=models.Q(("organization__isnull", False), ("parent__isnull", True)),
+                name="group_name_unique_at_top_level",
+            ),
+        ),
+    ]
