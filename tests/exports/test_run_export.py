@@ -122,6 +122,15 @@ def test_negative_numbers_stay_numbers(request_export, organization, org_admin, 
     assert by_phone(rows_of(run(request_export())))["'+919812300001"][3] == "-5"
 
 
+def test_a_date_stored_at_midnight_exports_as_the_date_it_is(request_export, organization, org_admin, attributes):
+    joined = attributes["joined"].key
+    for phone, value in [("+919812300001", "2024-01-02T00:00"), ("+919812300002", "2024-01-02T09:30")]:
+        OrganizationUserFactory(organization=organization, user__phone_number=phone, attribute_values={joined: value})
+    rows = by_phone(rows_of(run(request_export())))
+    assert rows["'+919812300001"][4] == "2024-01-02"
+    assert rows["'+919812300002"][4] == "2024-01-02T09:30"
+
+
 def test_a_scoped_export_holds_only_the_users_the_list_showed(
     request_export, organization, org_admin, attributes, member, outsider_member, other_org_member
 ):
