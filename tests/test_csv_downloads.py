@@ -29,6 +29,7 @@ CSV_DOWNLOADS = [
     "imports:template",
     "imports:errors",
     "exports:download",
+    "exports:errors",
     "audit:download",
     "reports:activity_csv",
     "reports:attributes_csv",
@@ -56,7 +57,15 @@ def hostile_organization(organization, org_admin):
     export = export_services.create_export_job(organization=organization, requested_by=org_admin, scope="")
     ExportJob.objects.filter(pk=export.pk).update(queued_at=timezone.now())
     export_services.run_export(job_id=export.pk, run_id="csv-walk")
-    return {"job_id": job.pk, "export_id": export.pk}
+    # A failed export's error log: the requester's number (a "+") starts its reason.
+    failed = export_services.create_export_job(organization=organization, requested_by=org_admin, scope="")
+    ExportJob.objects.filter(pk=failed.pk).update(queued_at=timezone.now())
+    OrganizationUser.objects.filter(organization=organization, user=org_admin).update(role=OrganizationUser.Role.MEMBER)
+    export_services.run_export(job_id=failed.pk, run_id="csv-walk")
+    OrganizationUser.objects.filter(organization=organization, user=org_admin).update(
+        role=OrganizationUser.Role.ORG_ADMIN
+    )
+    return {"job_id": job.pk, "export_id": export.pk, "failed_export_id": failed.pk}
 
 
 def _is_number(cell: str) -> bool:
@@ -76,6 +85,8 @@ def test_no_cell_of_any_csv_download_would_run_as_a_formula(
         kwargs["job_id"] = hostile_organization["job_id"]
     if name == "exports:download":
         kwargs["job_id"] = hostile_organization["export_id"]
+    if name == "exports:errors":
+        kwargs["job_id"] = hostile_organization["failed_export_id"]
     response = client_for(org_admin).get(reverse(name, kwargs=kwargs), follow=True)
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content

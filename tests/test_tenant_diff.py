@@ -277,6 +277,8 @@ def pages_of(organization: Organization) -> dict[str, str]:
             pages[f"imports:errors {job.pk}"] = url("imports:errors", organization, job_id=job.pk)
     for job in ExportJob.objects.filter(organization=organization, status=ExportJob.Status.COMPLETED).order_by("pk"):
         pages[f"exports:download {job.pk}"] = url("exports:download", organization, job_id=job.pk)
+    for job in ExportJob.objects.filter(organization=organization).exclude(error_log="").order_by("pk"):
+        pages[f"exports:errors {job.pk}"] = url("exports:errors", organization, job_id=job.pk)
     return pages
 
 
@@ -613,6 +615,24 @@ def export_a_search_for_a_shared_person(w: World) -> None:
     assert job.status == ExportJob.Status.COMPLETED and job.total_rows == 1
 
 
+def export_that_fails_and_keeps_its_error_log(w: World) -> None:
+    submit(w.as_a, url("exports:create", w.a), {"users": "everyone"})
+    job = ExportJob.objects.filter(organization=w.a).latest("pk")
+    # Its requester may no longer export when a worker runs it: a real failure, with a log of why.
+    OrganizationUser.objects.filter(organization=w.a, user=w.a_admin).update(role=OrganizationUser.Role.MEMBER)
+    job = run_export(job)
+    OrganizationUser.objects.filter(organization=w.a, user=w.a_admin).update(role=OrganizationUser.Role.ORG_ADMIN)
+    assert job.status == ExportJob.Status.FAILED and job.error_log
+
+
+def import_clearing_a_shared_persons_name_and_value(w: World) -> None:
+    job = run_import(job_in(w.a, w.a_admin, f"Name,Phone Number,Level\n#CLEAR,{SHARED},#CLEAR\n"))
+    assert (job.status, job.updated_count) == (ImportJob.Status.COMPLETED, 1)
+    assert name_in(w.a, SHARED) == ""
+    shared = OrganizationUser.objects.get(organization=w.a, user__phone_number=SHARED)
+    assert shared.attribute_values == {w.department.key: "Sales"}
+
+
 def choose_list_columns(w: World) -> None:
     submit(w.as_a, url("users:columns", w.a), {"columns": ["added_by", "groups", w.level.column_key]})
     assert UserListPreference.objects.get(user=w.a_admin, organization=w.a).columns[0] == "added_by"
@@ -648,6 +668,8 @@ WRITES_OF_A: list[tuple[str, Callable[[World], None]]] = [
     ("import-uploaded-on-the-page", upload_a_file_on_the_import_page_and_run_it),
     ("export-every-user", export_every_user),
     ("export-a-search-for-a-shared-person", export_a_search_for_a_shared_person),
+    ("export-that-fails-with-an-error-log", export_that_fails_and_keeps_its_error_log),
+    ("import-clearing-a-shared-persons-name-and-value", import_clearing_a_shared_persons_name_and_value),
     ("choose-list-columns", choose_list_columns),
     ("rename-oneself-on-the-account-page", rename_oneself_on_the_account_page),
 ]
