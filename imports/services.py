@@ -186,7 +186,7 @@ def create_import_job(
         job = ImportJob(
             organization=organization,
             uploaded_by=uploaded_by,
-            file_name=Path(upload.name).name[:255],
+            file_name=Path(upload.name).name[: ImportJob._meta.get_field("file_name").max_length],
             file_format=file_format,
             token=secrets.token_hex(16),
             ignored_columns=list(ignored_columns),
