@@ -13,10 +13,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Download, Page, expect
 
+from groups.models import GroupMembership
 from imports.formulas import neutralise
 from imports.models import ImportJob
 from tests.celery_support import running_worker
-from tests.factories import PASSWORD, AttributeDefinitionFactory, OrganizationFactory, OrganizationUserFactory
+from tests.factories import (
+    PASSWORD,
+    AttributeDefinitionFactory,
+    GroupFactory,
+    GroupMembershipFactory,
+    OrganizationFactory,
+    OrganizationUserFactory,
+)
 from users.models import OrganizationUser, User
 
 from .pages import OVERFLOW, log_in, screenshot
@@ -212,3 +220,74 @@ def test_at_phone_width_the_search_box_stays_usable_and_nothing_overflows_the_pa
         screenshot(page, f"phone-{heading.lower().replace(' ', '-')}.png")
     finally:
         context.close()
+
+
+def detail(page: Page, term: str):
+    """The value shown for ``term`` in the user page's details."""
+    return page.locator("dl.details dt", has_text=term).locator("xpath=following-sibling::dd[1]")
+
+
+def test_org_admin_clears_values_by_import_and_a_mandatory_one_is_refused(page: Page, redis_url, tmp_path):
+    asha = an_org_admin()
+    org = asha.organization
+    employee_id = AttributeDefinitionFactory(organization=org, name="Employee ID", mandatory=True, position=0)
+    grade = AttributeDefinitionFactory(organization=org, name="Grade", value_type="number", position=1)
+    joined = AttributeDefinitionFactory(organization=org, name="Joined", value_type="datetime", position=2)
+    kavya = OrganizationUserFactory(
+        organization=org,
+        user__phone_number="+919700000001",
+        name="Kavya Iyer",
+        attribute_values={employee_id.key: "E-1", grade.key: 3, joined.key: "2024-01-02T00:00"},
+    )
+    arjun = OrganizationUserFactory(
+        organization=org,
+        user__phone_number="+919700000002",
+        name="Arjun Mehta",
+        attribute_values={employee_id.key: "E-2"},
+    )
+    ravi = OrganizationUserFactory(organization=org, user__phone_number="+919000000002", name="Ravi Groupadmin")
+    GroupMembershipFactory(
+        group=GroupFactory(organization=org, name="Field Team"), user=ravi.user, role=GroupMembership.Role.ADMIN
+    )
+    upload = tmp_path / "clear.csv"
+    upload.write_bytes(
+        to_csv(
+            [
+                ["Name", "Phone Number", "Employee ID (mandatory)", "Grade", "Joined"],
+                ["#CLEAR", "+91 97000 00001", "", "#CLEAR", ""],  # no name, no grade; Joined left as it is
+                ["Arjun Mehta", "+91 97000 00002", "#CLEAR", "", ""],  # refused: Employee ID is mandatory
+            ]
+        )
+    )
+
+    log_in(page, "+91 90000 00001", PASSWORD)
+    page.get_by_role("button", name="Add Users").click()
+    page.get_by_role("link", name="Import Multiple Users").click()
+    expect(page.locator("ol.steps")).to_contain_text("#CLEAR in a cell clears it")
+    page.get_by_label("Select a file").set_input_files(upload)
+    with running_worker():
+        page.get_by_role("button", name="Upload").click()
+        job_row = page.locator("#import-history tbody tr").first
+        expect(job_row.locator("td.status .badge")).to_have_text("Completed", timeout=IMPORT_TIMEOUT_MS)
+    expect(job_row.get_by_role("link", name="1 row rejected")).to_be_visible()
+    with page.expect_download() as download:
+        job_row.get_by_role("link", name="Error log").click()
+    _, log = read_csv(download.value)
+    assert log[1][:3] == ["3", "Employee ID", "Employee ID is mandatory: it cannot be cleared."]
+
+    page.goto(f"/o/contoso/users/{kavya.user_id}/")
+    expect(detail(page, "Name")).to_have_text("—")
+    expect(detail(page, "Grade")).to_have_text("—")
+    expect(detail(page, "Joined")).to_have_text("2 Jan 2024")  # a date stored at midnight shows as the date
+    expect(detail(page, "Employee ID")).to_have_text("E-1")
+    page.goto(f"/o/contoso/users/{arjun.user_id}/")
+    expect(detail(page, "Employee ID")).to_have_text("E-2")
+    screenshot(page, "import-cleared.png")
+
+    # A group admin may not import, so clears nothing this way.
+    page.context.clear_cookies()
+    log_in(page, "+91 90000 00002", PASSWORD)
+    page.goto("/o/contoso/users/")
+    expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Import Multiple Users")).to_have_count(0)
+    assert page.goto("/o/contoso/imports/new/").status == 403
