@@ -4,6 +4,7 @@ from io import StringIO
 
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from exports.models import ExportJob
 from users.models import Organization, OrganizationUser
@@ -24,7 +25,9 @@ def test_the_seeded_exports_hold_the_organizations_users_and_show_their_counts(d
 
     failed = ExportJob.objects.get(organization=contoso, status=ExportJob.Status.FAILED)
     assert failed.failure_reason.endswith("may no longer export the users of Contoso Health.")
-    assert error_log_rows(failed)[1][5].endswith(failed.failure_reason)
+    log = error_log_rows(failed)
+    assert log[1][5].endswith(failed.failure_reason)
+    assert log[1][3] == timezone.localtime(failed.finished_at).strftime("%Y-%m-%d %H:%M")  # in the past, as its row
 
     asha = OrganizationUser.objects.get(organization=contoso, name="Asha Admin").user
     content = client_for(asha).get(reverse("exports:history", kwargs={"org_slug": "contoso"})).content.decode()

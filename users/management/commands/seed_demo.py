@@ -359,6 +359,10 @@ class Command(BaseCommand):
             export_services.run_export(job_id=job.pk, run_id=f"demo-{job.token}")
             finished = when + timedelta(minutes=1)
             ExportJob.objects.filter(pk=job.pk).update(finished_at=finished, heartbeat_at=finished)
+            job.refresh_from_db()
+            if job.error_log:  # written when it failed, just now: say when it failed in the story
+                with job.error_log.open("wb") as log:
+                    log.write(export_services.error_log_csv(job).encode())
             AuditEvent.objects.filter(
                 organization=organization, verb=AuditEvent.Verb.EXPORT_FINISHED, details__job_id=job.pk
             ).update(created_at=finished)
