@@ -73,6 +73,11 @@ class BaseAttributeFormSet(forms.BaseFormSet):
         if len(seen) > limit:
             raise forms.ValidationError(f"An organization can have at most {limit} attributes.")
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # The formset's own Order field has no label of its own: name it as its column does.
+        form.fields["ORDER"].widget.attrs["aria-label"] = "Order"
+
     def kept_forms(self) -> list[forms.Form]:
         """Forms to keep, in the order asked for; blank extra rows are skipped."""
         kept = [

@@ -12,6 +12,10 @@ def export_path(job: "ExportJob", filename: str) -> str:
     return f"exports/{job.organization_id}/{timezone.now():%Y/%m}/{job.token}.csv"
 
 
+def error_log_path(job: "ExportJob", filename: str) -> str:
+    return f"exports/{job.organization_id}/{timezone.now():%Y/%m}/{job.token}-errors.csv"
+
+
 class ExportJob(BackgroundJob):
     class Status(models.TextChoices):
         # Waiting for a worker or being written: the progress fields tell which.
@@ -28,6 +32,8 @@ class ExportJob(BackgroundJob):
     scope_description = models.CharField(max_length=500, blank=True)
     # Only ever a whole file: it is moved here when the last row has been written.
     file = models.FileField(upload_to=export_path, max_length=255, blank=True)
+    # Why a Failed job failed, as a CSV file to download (like an import's error log).
+    error_log = models.FileField(upload_to=error_log_path, max_length=255, blank=True)
     token = models.CharField(max_length=32, unique=True)
     # Progress (rows_done) is of the current run: a retried run writes the file again from the start.
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
@@ -51,6 +57,10 @@ class ExportJob(BackgroundJob):
     @property
     def is_completed(self) -> bool:
         return self.status == self.Status.COMPLETED
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
 
     @property
     def is_running(self) -> bool:

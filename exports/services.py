@@ -12,6 +12,7 @@ again from the start (an export changes nothing, so starting over is always safe
 """
 
 import functools
+import io
 import itertools
 import logging
 import secrets
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
@@ -216,9 +218,15 @@ def run_export(*, job_id: int, run_id: str) -> None:
         logger.warning("Export job %s was taken over by another run; %s stops.", job_id, run_id)
     except NotAllowed as problem:
         _finish(job, run_id, failure=str(problem))
-    except Exception:
+    except Exception as error:
         logger.exception("Export job %s failed", job_id)
-        _finish(job, run_id, failure="The export stopped on an unexpected error. Request it again, or contact support.")
+        _finish(
+            job,
+            run_id,
+            failure="The export stopped on an unexpected error. Request it again, or contact support.",
+            # The kind of error only (its text may hold the database's or the disk's details), for support.
+            detail=f"Error: {type(error).__name__}",
+        )
 
 
 def _claim(job_id: int, run_id: str) -> ExportJob | None:
@@ -309,16 +317,56 @@ def _save_progress(job: ExportJob, run_id: str, **fields) -> None:
         job.save(update_fields=list(fields))
 
 
-def _finish(job: ExportJob, run_id: str, *, failure: str) -> None:
+def _finish(job: ExportJob, run_id: str, *, failure: str, detail: str = "") -> None:
     try:
         with transaction.atomic():
             jobs.hold_claim(job, run_id)
             job.status, job.failure_reason = ExportJob.Status.FAILED, failure
             job.finished_at, job.claimed_by = timezone.now(), ""
-            job.save(update_fields=["status", "failure_reason", "finished_at", "claimed_by"])
+            _save_error_log(job, detail)
+            job.save(update_fields=["status", "failure_reason", "finished_at", "claimed_by", "error_log"])
             _record_finished(job)
     except LostClaim:
         logger.warning("Export job %s was taken over by another run before it could fail.", job.pk)
+    except Exception:
+        _delete_error_log(job)
+        raise
+
+
+# The error log --------------------------------------------------------------------------
+
+ERROR_LOG_HEADER = ["Export", "Users", "Requested", "Failed", "Users written before it stopped", "Reason", "Detail"]
+
+
+def error_log_csv(job: ExportJob, detail: str = "") -> str:
+    """Why a Failed job failed, as CSV: one row, in the words the history shows, and when."""
+    out = io.StringIO()
+    out.write("\ufeff")  # a BOM, as in the export itself, so that Excel reads it as UTF-8
+    writer = GuardedWriter(out)
+    writer.writerow(ERROR_LOG_HEADER)
+    writer.writerow(
+        [
+            job.file_name,
+            job.scope_description or "All users",
+            timezone.localtime(job.created_at).strftime(DATE_ADDED_FORMAT),
+            timezone.localtime(job.finished_at).strftime(DATE_ADDED_FORMAT) if job.finished_at else "",
+            job.rows_done,
+            job.failure_reason,
+            detail,
+        ]
+    )
+    return out.getvalue()
+
+
+def _save_error_log(job: ExportJob, detail: str = "") -> None:
+    """Keep the job's error log in private storage (the job is saved by the caller, in its transaction)."""
+    job.error_log.save(f"{job.token}-errors.csv", ContentFile(error_log_csv(job, detail).encode()), save=False)
+
+
+def _delete_error_log(job: ExportJob) -> None:
+    if job.error_log:
+        job.error_log.storage.delete(job.error_log.name)
+        job.error_log = ""
 
 
 def _record_finished(job: ExportJob) -> None:
@@ -363,7 +411,8 @@ def sweep_stale_exports() -> list[int]:
                     f"The export stopped {job.attempts} times without finishing (its worker was lost). "
                     "Request it again; if it keeps stopping, contact support."
                 )
-                job.save(update_fields=["status", "finished_at", "claimed_by", "failure_reason"])
+                _save_error_log(job)
+                job.save(update_fields=["status", "finished_at", "claimed_by", "failure_reason", "error_log"])
                 _record_finished(job)
                 failed.append(job)
                 continue

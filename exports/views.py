@@ -72,3 +72,13 @@ def download(request: HttpRequest, viewer: Viewer, job_id: int):
     # Another organization's job, or one without a finished file, is not found.
     job = get_object_or_404(ExportJob, pk=job_id, organization=viewer.organization, status=ExportJob.Status.COMPLETED)
     return files.download(job.file, filename=job.file_name, content_type="text/csv; charset=utf-8")
+
+
+@organization_view(Action.EXPORT_USERS)
+def download_error_log(request: HttpRequest, viewer: Viewer, job_id: int):
+    job = get_object_or_404(ExportJob, pk=job_id, organization=viewer.organization)
+    if not job.error_log:
+        messages.info(request, f"“{job.file_name}” has no error log to download.")
+        return redirect("exports:history", org_slug=viewer.organization.slug)
+    stem = job.file_name.rsplit(".", 1)[0]
+    return files.download(job.error_log, filename=f"{stem}-errors.csv", content_type="text/csv; charset=utf-8")

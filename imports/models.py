@@ -22,7 +22,8 @@ class ImportJob(BackgroundJob):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="import_jobs")
     uploaded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    file_name = models.CharField(max_length=255)
+    # As the uploader's computer named the file: some allow longer names than a file system keeps.
+    file_name = models.CharField(max_length=500)
     file_format = models.CharField(max_length=4, default="csv")
     file = models.FileField(upload_to=upload_path, max_length=255)
     token = models.CharField(max_length=32, unique=True)

@@ -32,6 +32,9 @@ class ParsedRow:
     cells: list[str]
     # Worked out here, in the process that prepares rows, so the one that writes them need not:
     values_json: str = "{}"  # ``values`` as the database stores them
+    # Attributes whose cell held the clearing token (``types.CLEAR``), and whether the Name's did.
+    cleared: tuple[str, ...] = ()
+    clears_name: bool = False
     joining_error: "RowError | None" = None  # why the row cannot add a person who is not a member yet
 
 
@@ -79,6 +82,14 @@ class RowParser:
         return prepared
 
     @cached_property
+    def mandatory_keys(self) -> frozenset[str]:
+        return frozenset(key for key, _ in self.mandatory)
+
+    @cached_property
+    def value_types(self) -> dict[str, str]:
+        return {column.key: column.value_type for column in self.columns}
+
+    @cached_property
     def context(self) -> types.ParseContext:
         return types.ParseContext(date_order=self.date_order)
 
@@ -106,18 +117,29 @@ class RowParser:
         except phones.InvalidPhoneNumber as problem:
             return RowError(number, "Phone Number", f"“{raw_phone}” {problem}.", cells)
         context = self.context
-        values = {}
+        values, cleared = {}, []
         for column in self.columns:
+            text = cell(column.index)
+            if types.is_clear(text):
+                if column.key in self.mandatory_keys:
+                    return RowError(number, column.name, f"{column.name} is mandatory: it cannot be cleared.", cells)
+                cleared.append(column.key)
+                continue
             try:
-                value = types.parse(column.value_type, cell(column.index), context=context)
+                value = types.parse(column.value_type, text, context=context)
             except types.InvalidValue as problem:
-                return RowError(number, column.name, f"“{cell(column.index)}” {problem}.", cells)
+                return RowError(number, column.name, f"“{text}” {problem}.", cells)
             if value is not None:
                 values[column.key] = value
         name = cell(self.name_index)
-        if problem := types.string.unsafe_characters(name, one_line=True):
+        clears_name = types.is_clear(name)
+        if clears_name:
+            name = ""
+        elif problem := types.string.unsafe_characters(name, one_line=True):
             return RowError(number, "Name", f"The name {problem}.", cells)
-        row = ParsedRow(number, e164, name, values, cells, json.dumps(values))
+        row = ParsedRow(
+            number, e164, name, values, cells, json.dumps(values), cleared=tuple(cleared), clears_name=clears_name
+        )
         row.joining_error = self.new_user_error(row)
         return row
 

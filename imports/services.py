@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from attributes import types
 from attributes.models import AttributeDefinition
 from attributes.selectors import definitions_of, parse_context
 from audit import services as audit
@@ -53,6 +54,11 @@ ZONED_DATE_ADDED = re.compile(r"date added \(.+\)")
 EXAMPLE_NAME, EXAMPLE_PHONE = "Priya Sharma (example)", "+91 98123 45678"
 EXAMPLE_VALUES = {"string": "Example", "number": "42", "boolean": "Yes", "datetime": "2024-03-31"}
 FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
+# After the example row's cells, under no column: read by people, passed over by the import with the rest of the row.
+EXAMPLE_NOTE = (
+    f"← An example row, ignored on import. An empty cell leaves a value as it is; {types.CLEAR} in a cell "
+    "clears it (or the name), except for mandatory attributes."
+)
 
 
 # The template ---------------------------------------------------------------------------
@@ -73,7 +79,7 @@ def template_csv(organization: Organization) -> str:
     out.write("\ufeff")
     writer = GuardedWriter(out)
     writer.writerow(template_header(definitions))
-    writer.writerow(template_example(definitions))
+    writer.writerow([*template_example(definitions), EXAMPLE_NOTE])
     return out.getvalue()
 
 
@@ -183,7 +189,7 @@ def create_import_job(
         job = ImportJob(
             organization=organization,
             uploaded_by=uploaded_by,
-            file_name=Path(upload.name).name[:255],
+            file_name=Path(upload.name).name[: ImportJob._meta.get_field("file_name").max_length],
             file_format=file_format,
             token=secrets.token_hex(16),
             ignored_columns=list(ignored_columns),
@@ -367,9 +373,10 @@ def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], out
             outcome.errors.append(duplicate_error(row, membership.last_import_row))
             continue
         # The organization's own name for them: other organizations' names are not touched.
-        changed = bool(row.name) and row.name != membership.name
-        membership.name = row.name or membership.name
-        merged = {**membership.attribute_values, **row.values}
+        name = "" if row.clears_name else row.name or membership.name
+        changed = name != membership.name
+        membership.name = name
+        merged = _merged_values(parser, membership.attribute_values, row)
         made_direct = not membership.added_directly and not parser.keeps_sources
         if merged != membership.attribute_values or made_direct:
             membership.attribute_values = merged
@@ -390,6 +397,21 @@ def _upsert(job: ImportJob, parser: RowParser, parsed: dict[str, ParsedRow], out
         added_at=timezone.now(),
         job_id=job.pk,
     )
+
+
+def _merged_values(parser: RowParser, values: dict, row: ParsedRow) -> dict:
+    """A member's values after the row: its filled cells set, its cleared ones removed, empty ones left.
+
+    A cell that means the value already held (a date stored at midnight, written as the
+    date) leaves it as it is stored, so that re-importing an export changes nothing.
+    """
+    merged = dict(values)
+    for key, value in row.values.items():
+        if key not in values or not types.same_value(parser.value_types[key], values[key], value):
+            merged[key] = value
+    for key in row.cleared:
+        merged.pop(key, None)
+    return merged
 
 
 def _save_progress(job: ImportJob, run_id: str, **fields) -> None:

@@ -7,6 +7,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from attributes import types
 from kaizala_portal import files
 from kaizala_portal.policy import Action, Viewer
 from users import names
@@ -68,6 +69,7 @@ def _upload(request: HttpRequest, viewer: Viewer, size_limit: SizeLimitedUpload)
                     "form": form,
                     "unknown_columns": unknown,
                     "encoding_guess": guess if unsure_of_text else None,
+                    "clear_token": types.CLEAR,
                 }
                 return render(request, "imports/upload.html", context)
             job = services.create_import_job(
@@ -84,7 +86,8 @@ def _upload(request: HttpRequest, viewer: Viewer, size_limit: SizeLimitedUpload)
             else:
                 messages.success(request, f"“{job.file_name}” was uploaded; it is being imported.")
             return redirect("imports:history", org_slug=viewer.organization.slug)
-    return render(request, "imports/upload.html", {"viewer": viewer, "form": form, "unknown_columns": []})
+    context = {"viewer": viewer, "form": form, "unknown_columns": [], "clear_token": types.CLEAR}
+    return render(request, "imports/upload.html", context)
 
 
 @organization_view(Action.IMPORT_USERS)

@@ -33,6 +33,7 @@ CSV_DOWNLOADS = [
     "imports:template",
     "imports:errors",
     "exports:download",
+    "exports:errors",
     "audit:download",
     "bulk_actions:report",
     "reports:activity_csv",
@@ -69,7 +70,15 @@ def hostile_organization(organization, org_admin):
         group=group,
     )
     assert bulk.skipped_count == len(HOSTILE) + 1
-    return {"job_id": job.pk, "export_id": export.pk, "bulk_id": bulk.pk}
+    # A failed export's error log: the requester's number (a "+") starts its reason.
+    failed = export_services.create_export_job(organization=organization, requested_by=org_admin, scope="")
+    ExportJob.objects.filter(pk=failed.pk).update(queued_at=timezone.now())
+    OrganizationUser.objects.filter(organization=organization, user=org_admin).update(role=OrganizationUser.Role.MEMBER)
+    export_services.run_export(job_id=failed.pk, run_id="csv-walk")
+    OrganizationUser.objects.filter(organization=organization, user=org_admin).update(
+        role=OrganizationUser.Role.ORG_ADMIN
+    )
+    return {"job_id": job.pk, "export_id": export.pk, "bulk_id": bulk.pk, "failed_export_id": failed.pk}
 
 
 def _is_number(cell: str) -> bool:
@@ -91,6 +100,8 @@ def test_no_cell_of_any_csv_download_would_run_as_a_formula(
         kwargs["job_id"] = hostile_organization["export_id"]
     if name == "bulk_actions:report":
         kwargs["job_id"] = hostile_organization["bulk_id"]
+    if name == "exports:errors":
+        kwargs["job_id"] = hostile_organization["failed_export_id"]
     response = client_for(org_admin).get(reverse(name, kwargs=kwargs), follow=True)
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content

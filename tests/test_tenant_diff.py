@@ -288,6 +288,8 @@ def pages_of(organization: Organization) -> dict[str, str]:
         pages[f"exports:download {job.pk}"] = url("exports:download", organization, job_id=job.pk)
     for job in BulkJob.objects.filter(organization=organization).order_by("pk"):
         pages[f"bulk_actions:report {job.pk}"] = url("bulk_actions:report", organization, job_id=job.pk)
+    for job in ExportJob.objects.filter(organization=organization).exclude(error_log="").order_by("pk"):
+        pages[f"exports:errors {job.pk}"] = url("exports:errors", organization, job_id=job.pk)
     return pages
 
 
@@ -695,6 +697,24 @@ def export_a_search_for_a_shared_person(w: World) -> None:
     assert job.status == ExportJob.Status.COMPLETED and job.total_rows == 1
 
 
+def export_that_fails_and_keeps_its_error_log(w: World) -> None:
+    submit(w.as_a, url("exports:create", w.a), {"users": "everyone"})
+    job = ExportJob.objects.filter(organization=w.a).latest("pk")
+    # Its requester may no longer export when a worker runs it: a real failure, with a log of why.
+    OrganizationUser.objects.filter(organization=w.a, user=w.a_admin).update(role=OrganizationUser.Role.MEMBER)
+    job = run_export(job)
+    OrganizationUser.objects.filter(organization=w.a, user=w.a_admin).update(role=OrganizationUser.Role.ORG_ADMIN)
+    assert job.status == ExportJob.Status.FAILED and job.error_log
+
+
+def import_clearing_a_shared_persons_name_and_value(w: World) -> None:
+    job = run_import(job_in(w.a, w.a_admin, f"Name,Phone Number,Level\n#CLEAR,{SHARED},#CLEAR\n"))
+    assert (job.status, job.updated_count) == (ImportJob.Status.COMPLETED, 1)
+    assert name_in(w.a, SHARED) == ""
+    shared = OrganizationUser.objects.get(organization=w.a, user__phone_number=SHARED)
+    assert shared.attribute_values == {w.department.key: "Sales"}
+
+
 def choose_list_columns(w: World) -> None:
     submit(w.as_a, url("users:columns", w.a), {"columns": ["added_by", "groups", w.level.column_key]})
     assert UserListPreference.objects.get(user=w.a_admin, organization=w.a).columns[0] == "added_by"
@@ -797,6 +817,8 @@ WRITES_OF_A: list[tuple[str, Callable[[World], None]]] = [
     ("bulk-add-all-matching-a-search-to-a-group", bulk_add_all_matching_a_search_to_a_group),
     ("bulk-remove-from-a-group-who-then-leaves-contoso", bulk_remove_from_a_group_who_then_leaves_contoso),
     ("bulk-export-chosen-people", bulk_export_chosen_people),
+    ("export-that-fails-with-an-error-log", export_that_fails_and_keeps_its_error_log),
+    ("import-clearing-a-shared-persons-name-and-value", import_clearing_a_shared_persons_name_and_value),
     ("choose-list-columns", choose_list_columns),
     ("set-the-time-zone", set_the_time_zone),
     ("rename-oneself-on-the-account-page", rename_oneself_on_the_account_page),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from . import boolean, datetime, number, string
-from .base import InvalidValue, ParseContext
+from .base import CLEAR, InvalidValue, ParseContext, is_clear
 
 TYPES: dict[str, ModuleType] = {
     "string": string,
@@ -24,7 +24,19 @@ TYPES: dict[str, ModuleType] = {
 }
 CHOICES = [(key, module.LABEL) for key, module in TYPES.items()]
 
-__all__ = ["CHOICES", "TYPES", "InvalidValue", "ParseContext", "Conversion", "parse", "format_value", "convert"]
+__all__ = [
+    "CHOICES",
+    "CLEAR",
+    "TYPES",
+    "InvalidValue",
+    "ParseContext",
+    "Conversion",
+    "convert",
+    "format_value",
+    "is_clear",
+    "parse",
+    "same_value",
+]
 
 
 def parse(value_type: str, raw, *, context: ParseContext | None = None):
@@ -45,6 +57,15 @@ def format_value(value_type: str, value, *, for_csv: bool = False) -> str:
     if value is None:
         return ""
     return TYPES[value_type].format_value(value, for_csv=for_csv)
+
+
+def same_value(value_type: str, a, b) -> bool:
+    """Whether two stored values mean the same: a date stored at midnight and the date alone do."""
+    if a == b:
+        return True
+    if a is None or b is None or type(a) is not type(b):
+        return False
+    return format_value(value_type, a, for_csv=True) == format_value(value_type, b, for_csv=True)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,10 @@ Accepts ISO 8601 ("2024-03-01", "2024-03-01T09:30", "2024-03-01 09:30:15") and t
 common day/month/year spellings ("01/03/2024", "1-3-24", "01.03.2024 9:30",
 "1 Mar 2024", "March 1, 2024") in the organization's order of day and month.
 Stored as ISO text, which sorts in time order.
+
+Midnight is no time of day: a spreadsheet's date cell reaches us as a datetime at
+00:00, where the same date typed in a CSV file has no time at all. Both are stored
+(and shown, and exported) as the date alone, so one date never reads two ways.
 """
 
 import datetime as dt
@@ -55,16 +59,22 @@ def _canonical(year: int, month: int, day: int, match: re.Match) -> str:
     hour, minute, second = int(match["hour"]), int(match["minute"]), int(match["second"] or 0)
     if hour > 23 or minute > 59 or second > 59:
         raise InvalidValue("has a time that does not exist")
+    if hour == minute == second == 0:
+        return date.isoformat()
     moment = dt.datetime.combine(date, dt.time(hour, minute, second))
     return moment.isoformat(timespec="seconds" if second else "minutes")
 
 
 def format_value(value: str, *, for_csv: bool = False) -> str:
-    if for_csv:
-        return value
     if "T" in value:
         moment = dt.datetime.fromisoformat(value)
-        return f"{moment.day} {moment:%b %Y %H:%M}"
+        if moment.time() == dt.time(0):
+            # Stored before midnight counted as no time: shown as the date it is.
+            value = moment.date().isoformat()
+        elif not for_csv:
+            return f"{moment.day} {moment:%b %Y %H:%M}"
+    if for_csv:
+        return value
     date = dt.date.fromisoformat(value)
     return f"{date.day} {date:%b %Y}"
 

@@ -2,7 +2,7 @@
 
 import re
 
-from .base import InvalidValue
+from .base import CLEAR, InvalidValue, is_clear
 
 LABEL = "Text"
 MAX_LENGTH = 1000
@@ -29,6 +29,8 @@ def parse(text: str, *, context) -> str:
         raise InvalidValue(f"is longer than {MAX_LENGTH} characters")
     if problem := unsafe_characters(text):
         raise InvalidValue(problem)
+    if is_clear(text):
+        raise InvalidValue(f"is kept for clearing a value in an import file ({CLEAR}); it cannot be a value itself")
     return text
 
 

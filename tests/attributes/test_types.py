@@ -25,6 +25,13 @@ class TestString:
         assert types.parse("string", "  Sales, North “HQ”  ") == "Sales, North “HQ”"
         assert types.parse("string", "प्रिया\nशर्मा") == "प्रिया\nशर्मा"
 
+    @pytest.mark.parametrize("token", ["#CLEAR", "#clear", " #Clear "])
+    def test_the_import_token_for_clearing_cannot_be_a_value_of_any_type(self, token):
+        assert invalid("string", token) == (
+            "is kept for clearing a value in an import file (#CLEAR); it cannot be a value itself"
+        )
+        assert all(invalid(value_type, token) for value_type in ["number", "boolean", "datetime"])
+
     def test_too_long_or_control_characters_are_refused(self):
         assert invalid("string", "x" * 1001) == "is longer than 1000 characters"
         assert invalid("string", "bad\x00byte") == "contains control characters"
@@ -142,6 +149,17 @@ class TestDateTime:
         assert types.format_value("datetime", "2024-03-01") == "1 Mar 2024"
         assert types.format_value("datetime", "2024-03-01T09:30") == "1 Mar 2024 09:30"
         assert types.format_value("datetime", "2024-03-01T09:30", for_csv=True) == "2024-03-01T09:30"
+
+    @pytest.mark.parametrize("text", ["2024-01-02T00:00:00", "2024-01-02 00:00", "02/01/2024", "2 Jan 2024"])
+    def test_midnight_is_no_time_of_day_so_a_spreadsheet_date_and_a_typed_one_are_the_same(self, text):
+        # A spreadsheet's date cell reaches the import as a datetime at midnight (the first spelling).
+        assert types.parse("datetime", text, context=DMY) == "2024-01-02"
+
+    def test_a_value_stored_at_midnight_before_shows_and_exports_as_its_date(self):
+        assert types.format_value("datetime", "2024-01-02T00:00") == "2 Jan 2024"
+        assert types.format_value("datetime", "2024-01-02T00:00", for_csv=True) == "2024-01-02"
+        assert types.same_value("datetime", "2024-01-02T00:00", "2024-01-02")
+        assert not types.same_value("datetime", "2024-01-02T00:01", "2024-01-02")
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,14 @@ from playwright.sync_api import Page
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
+# How far the page, and each table in its scrolling wrapper, is wider than the window (0: it fits).
+OVERFLOW = """
+() => ({
+  page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  tables: [...document.querySelectorAll(".table-wrap")].map((wrap) => wrap.scrollWidth - wrap.clientWidth),
+})
+"""
+
 
 def log_in(page: Page, phone: str, password: str) -> None:
     page.goto("/account/login/")

@@ -6,7 +6,15 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from attributes.models import AttributeDefinition
-from tests.factories import PASSWORD, AttributeDefinitionFactory, OrganizationFactory, OrganizationUserFactory
+from groups.models import GroupMembership
+from tests.factories import (
+    PASSWORD,
+    AttributeDefinitionFactory,
+    GroupFactory,
+    GroupMembershipFactory,
+    OrganizationFactory,
+    OrganizationUserFactory,
+)
 from users.models import OrganizationUser
 
 from .pages import log_in, screenshot
@@ -167,3 +175,53 @@ def test_org_admin_adds_attributes_fills_them_in_shows_and_filters_by_them(page:
         definitions["Job title"].key: "Field engineer",
         shoe_size.key: 42.5,
     }
+
+
+# Every form control a person can reach, and the name assistive technology reads for it (axe-core's rule
+# "label": a <label>, aria-label or aria-labelledby). axe-core itself is not vendored here.
+UNLABELLED_FIELDS = """
+() => [...document.querySelectorAll("input, select, textarea")]
+  .filter((field) => field.type !== "hidden")
+  .filter((field) => !(field.labels && [...field.labels].some((label) => label.textContent.trim()))
+    && !(field.getAttribute("aria-label") || "").trim()
+    && !(field.getAttribute("aria-labelledby") || "").trim())
+  .map((field) => field.name)
+"""
+
+
+def test_every_field_of_change_attributes_has_an_accessible_label(page: Page):
+    org = OrganizationFactory(name="Fabrikam", slug="fabrikam")
+    OrganizationUserFactory(
+        organization=org, user__phone_number="+919000000001", name="Asha Admin", role=OrganizationUser.Role.ORG_ADMIN
+    )
+    for position, name in enumerate(["Department", "Employee ID", "Joined", "Grade", "Location"]):
+        AttributeDefinitionFactory(organization=org, name=name, position=position)
+
+    log_in(page, "+91 90000 00001", PASSWORD)
+    page.goto("/o/fabrikam/attributes/")
+    expect(page.get_by_role("heading", name="Change attributes")).to_be_visible()
+    page.get_by_role("button", name="+ Add attribute").click()  # a row from the page's template, too
+    expect(page.locator("#attribute-rows > tr")).to_have_count(8)
+
+    assert page.evaluate(UNLABELLED_FIELDS) == []
+    # Each row's fields are found by the names people hear.
+    first = page.locator("#attribute-rows > tr").first
+    expect(first.get_by_label("Order")).to_have_value("1")
+    expect(first.get_by_label("Name")).to_have_value("Department")
+    expect(first.get_by_label("Type")).to_have_value("string")
+    expect(first.get_by_label("Mandatory")).not_to_be_checked()
+    expect(first.get_by_label("Remove")).not_to_be_checked()
+
+
+def test_a_group_admin_is_offered_no_change_attributes_and_refused_the_page(page: Page):
+    org = OrganizationFactory(name="Fabrikam", slug="fabrikam")
+    ravi = OrganizationUserFactory(organization=org, user__phone_number="+919000000002", name="Ravi Groupadmin").user
+    GroupMembershipFactory(
+        group=GroupFactory(organization=org, name="Field Team"), user=ravi, role=GroupMembership.Role.ADMIN
+    )
+    log_in(page, "+91 90000 00002", PASSWORD)
+    expect(page.get_by_role("heading", name="Groups")).to_be_visible()
+    page.goto("/o/fabrikam/users/")
+    page.get_by_role("button", name="More").click()
+    expect(page.get_by_role("link", name="Change Attributes")).to_have_count(0)
+    assert page.goto("/o/fabrikam/attributes/").status == 403

@@ -5,7 +5,12 @@ Queued first; a worker then writes the file while the page polls by itself.
 """
 
 import codecs
+import contextlib
+import csv
+import io
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -23,7 +28,7 @@ from tests.factories import (
 )
 from users.models import OrganizationUser
 
-from .pages import log_in, screenshot
+from .pages import OVERFLOW, log_in, screenshot
 
 # Starting a worker and writing or reading a file take seconds on a slow machine; the pages poll every 2 s.
 JOB_TIMEOUT_MS = 45_000
@@ -137,3 +142,98 @@ def test_org_admin_exports_the_users_downloads_the_file_and_reimports_it_unchang
         screenshot(page, "export-reimported.png")
 
     assert people(org) == before
+
+
+@contextlib.contextmanager
+def signed_in(browser, live_server, phone: str, *, width: int = 1280, height: int = 800) -> Iterator[Page]:
+    """A page of its own (own cookies) for ``phone``, signed in, at the given window size."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        log_in(page, phone, PASSWORD)
+        yield page
+    finally:
+        context.close()
+
+
+def contoso_with_two_admins_and_a_group_admin():
+    org = OrganizationFactory(name="Contoso", slug="contoso")
+    asha, bala = (
+        OrganizationUserFactory(
+            organization=org, user__phone_number=phone, name=name, role=OrganizationUser.Role.ORG_ADMIN
+        )
+        for phone, name in [("+919000000001", "Asha Admin"), ("+919000000004", "Bala Admin")]
+    )
+    ravi = OrganizationUserFactory(organization=org, user__phone_number="+919000000002", name="Ravi Groupadmin")
+    GroupMembershipFactory(
+        group=GroupFactory(organization=org, name="Field Team"), user=ravi.user, role=GroupMembership.Role.ADMIN
+    )
+    OrganizationUserFactory.create_batch(3, organization=org)
+    return org, asha, bala
+
+
+def test_a_failed_export_offers_its_error_log_to_the_organizations_admins_only(browser, live_server, redis_url):
+    org, asha, bala = contoso_with_two_admins_and_a_group_admin()
+
+    with signed_in(browser, live_server, "+91 90000 00001") as page:
+        page.get_by_role("button", name="Export Users").click()
+        page.get_by_role("link", name="Create New Request").click()
+        page.get_by_role("button", name="Create export request").click()
+        expect(page.get_by_role("heading", name="Export history")).to_be_visible()
+    job = ExportJob.objects.get()
+    # Before a worker takes the request, Asha is no longer an admin: the export fails for real.
+    OrganizationUser.objects.filter(pk=asha.pk).update(role=OrganizationUser.Role.MEMBER)
+
+    with signed_in(browser, live_server, "+91 90000 00004") as page, running_worker():
+        page.get_by_role("button", name="Export Users").click()
+        page.get_by_role("link", name="View Export History").click()
+        job_row = page.locator(f"#export-{job.pk}")
+        expect(job_row.locator("td.status .badge")).to_have_text("Failed", timeout=JOB_TIMEOUT_MS)
+        expect(job_row).to_contain_text("+91 90000 00001 may no longer export the users of Contoso.")
+        screenshot(page, "export-history-failed.png")
+        with page.expect_download() as download:
+            job_row.get_by_role("link", name="Download the error log file").click()
+        assert download.value.suggested_filename == job.file_name.removesuffix(".csv") + "-errors.csv"
+        log = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
+        assert log[0][5] == "Reason"
+        assert log[1][5] == "'+91 90000 00001 may no longer export the users of Contoso."
+
+    errors_url = f"/o/contoso/exports/{job.pk}/errors/"
+    with signed_in(browser, live_server, "+91 90000 00002") as page:
+        expect(page.get_by_role("heading", name="Groups")).to_be_visible()
+        page.goto("/o/contoso/users/")
+        expect(page.get_by_role("button", name="Export Users")).to_have_count(0)
+        assert page.goto(errors_url).status == 403
+
+
+def test_a_long_file_name_wraps_in_the_export_history_with_the_whole_name_on_hover(browser, live_server):
+    org, asha, _ = contoso_with_two_admins_and_a_group_admin()
+    long_name = ("contoso-users-" + "x" * 300)[:251] + ".csv"
+    job = ExportJob.objects.create(
+        organization=org,
+        requested_by=asha.user,
+        file_name=long_name,
+        token="long-name",
+        status=ExportJob.Status.COMPLETED,
+        total_rows=6,
+        rows_done=6,
+    )
+    with signed_in(browser, live_server, "+91 90000 00001") as page:
+        page.goto("/o/contoso/exports/")
+        row = page.locator(f"#export-{job.pk}")
+        expect(row.get_by_title(long_name)).to_be_visible()
+        expect(row.get_by_role("link", name="Download")).to_be_in_viewport()
+        assert page.evaluate(OVERFLOW) == {"page": 0, "tables": [0]}
+
+
+def test_at_phone_width_the_export_history_does_not_overflow_the_page(browser, live_server):
+    org, asha, _ = contoso_with_two_admins_and_a_group_admin()
+    ExportJob.objects.create(
+        organization=org, requested_by=asha.user, file_name="contoso-users.csv", token="phone", total_rows=6
+    )
+    with signed_in(browser, live_server, "+91 90000 00001", width=390, height=844) as page:
+        page.get_by_role("button", name="Export Users").click()
+        page.get_by_role("link", name="View Export History").click()
+        expect(page.get_by_role("heading", name="Export history")).to_be_visible()
+        assert page.evaluate(OVERFLOW)["page"] == 0
+        screenshot(page, "phone-export-history.png")

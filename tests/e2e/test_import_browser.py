@@ -13,12 +13,21 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Download, Page, expect
 
+from groups.models import GroupMembership
 from imports.formulas import neutralise
+from imports.models import ImportJob
 from tests.celery_support import running_worker
-from tests.factories import PASSWORD, AttributeDefinitionFactory, OrganizationFactory, OrganizationUserFactory
+from tests.factories import (
+    PASSWORD,
+    AttributeDefinitionFactory,
+    GroupFactory,
+    GroupMembershipFactory,
+    OrganizationFactory,
+    OrganizationUserFactory,
+)
 from users.models import OrganizationUser, User
 
-from .pages import log_in, screenshot
+from .pages import OVERFLOW, log_in, screenshot
 
 HEADER = ["Name", "Phone Number", "Employee ID (mandatory)", "Grade"]
 # Starting a worker and importing take seconds on a slow machine; the page polls every 2 s.
@@ -147,3 +156,138 @@ def test_org_admin_imports_a_file_with_good_and_bad_rows_and_downloads_the_error
         assert type(membership.attribute_values[grade.key]) is type(grade_value)
     # Nobody was made for the rejected rows or the example row.
     assert not User.objects.filter(phone_number__in=["+919700000005", "+919700000006", "+919812345678"]).exists()
+
+
+def an_org_admin() -> OrganizationUser:
+    """Asha, the admin of Contoso, its only organization."""
+    return OrganizationUserFactory(
+        organization=OrganizationFactory(name="Contoso", slug="contoso"),
+        user__phone_number="+919000000001",
+        name="Asha Admin",
+        role=OrganizationUser.Role.ORG_ADMIN,
+    )
+
+
+def test_a_300_character_file_name_wraps_in_the_import_history_with_the_whole_name_on_hover(page: Page):
+    asha = an_org_admin()
+    long_name = "quarterly-staff-list-" + "north-south-east-west-" * 12 + "final-v2" + ".csv"
+    long_name = long_name[:296] + ".csv"
+    assert len(long_name) == 300
+    job = ImportJob.objects.create(
+        organization=asha.organization,
+        uploaded_by=asha.user,
+        file_name=long_name,
+        token="long-name",
+        status=ImportJob.Status.COMPLETED,
+        created_count=3,
+        rejected_count=2,
+        total_rows=5,
+        rows_done=5,
+    )
+
+    log_in(page, "+91 90000 00001", PASSWORD)
+    page.get_by_role("button", name="Add Users").click()
+    page.get_by_role("link", name="View Import History").click()
+    expect(page.get_by_role("heading", name="Import history")).to_be_visible()
+
+    row = page.locator(f"#import-{job.pk}")
+    expect(row.get_by_title(long_name)).to_be_visible()  # the whole name, on hover
+    expect(row.get_by_role("link", name="2 rows rejected")).to_be_in_viewport()
+    expect(row.get_by_role("link", name="Error log")).to_be_in_viewport()  # the last column is on screen
+    assert page.evaluate(OVERFLOW) == {"page": 0, "tables": [0]}
+    screenshot(page, "import-history-long-name.png")
+
+
+@pytest.mark.parametrize("heading", ["Users", "Import history"])
+def test_at_phone_width_the_search_box_stays_usable_and_nothing_overflows_the_page(browser, live_server, heading):
+    OrganizationUserFactory.create_batch(3, organization=an_org_admin().organization)
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        log_in(page, "+91 90000 00001", PASSWORD)
+        expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
+        if heading == "Users":
+            search = page.get_by_role("searchbox", name="Search users")
+            assert search.bounding_box()["width"] >= 200
+            search.fill("Asha")
+            page.get_by_role("button", name="Search").click()
+            expect(page.locator("#results")).to_contain_text("1–1 of 1 user")
+        else:
+            page.get_by_role("button", name="Add Users").click()
+            page.get_by_role("link", name="View Import History").click()
+            expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        assert page.evaluate(OVERFLOW)["page"] == 0
+        screenshot(page, f"phone-{heading.lower().replace(' ', '-')}.png")
+    finally:
+        context.close()
+
+
+def detail(page: Page, term: str):
+    """The value shown for ``term`` in the user page's details."""
+    return page.locator("dl.details dt", has_text=term).locator("xpath=following-sibling::dd[1]")
+
+
+def test_org_admin_clears_values_by_import_and_a_mandatory_one_is_refused(page: Page, redis_url, tmp_path):
+    asha = an_org_admin()
+    org = asha.organization
+    employee_id = AttributeDefinitionFactory(organization=org, name="Employee ID", mandatory=True, position=0)
+    grade = AttributeDefinitionFactory(organization=org, name="Grade", value_type="number", position=1)
+    joined = AttributeDefinitionFactory(organization=org, name="Joined", value_type="datetime", position=2)
+    kavya = OrganizationUserFactory(
+        organization=org,
+        user__phone_number="+919700000001",
+        name="Kavya Iyer",
+        attribute_values={employee_id.key: "E-1", grade.key: 3, joined.key: "2024-01-02T00:00"},
+    )
+    arjun = OrganizationUserFactory(
+        organization=org,
+        user__phone_number="+919700000002",
+        name="Arjun Mehta",
+        attribute_values={employee_id.key: "E-2"},
+    )
+    ravi = OrganizationUserFactory(organization=org, user__phone_number="+919000000002", name="Ravi Groupadmin")
+    GroupMembershipFactory(
+        group=GroupFactory(organization=org, name="Field Team"), user=ravi.user, role=GroupMembership.Role.ADMIN
+    )
+    upload = tmp_path / "clear.csv"
+    upload.write_bytes(
+        to_csv(
+            [
+                ["Name", "Phone Number", "Employee ID (mandatory)", "Grade", "Joined"],
+                ["#CLEAR", "+91 97000 00001", "", "#CLEAR", ""],  # no name, no grade; Joined left as it is
+                ["Arjun Mehta", "+91 97000 00002", "#CLEAR", "", ""],  # refused: Employee ID is mandatory
+            ]
+        )
+    )
+
+    log_in(page, "+91 90000 00001", PASSWORD)
+    page.get_by_role("button", name="Add Users").click()
+    page.get_by_role("link", name="Import Multiple Users").click()
+    expect(page.locator("ol.steps")).to_contain_text("#CLEAR in a cell clears it")
+    page.get_by_label("Select a file").set_input_files(upload)
+    with running_worker():
+        page.get_by_role("button", name="Upload").click()
+        job_row = page.locator("#import-history tbody tr").first
+        expect(job_row.locator("td.status .badge")).to_have_text("Completed", timeout=IMPORT_TIMEOUT_MS)
+    expect(job_row.get_by_role("link", name="1 row rejected")).to_be_visible()
+    with page.expect_download() as download:
+        job_row.get_by_role("link", name="Error log").click()
+    _, log = read_csv(download.value)
+    assert log[1][:3] == ["3", "Employee ID", "Employee ID is mandatory: it cannot be cleared."]
+
+    page.goto(f"/o/contoso/users/{kavya.user_id}/")
+    expect(detail(page, "Name")).to_have_text("—")
+    expect(detail(page, "Grade")).to_have_text("—")
+    expect(detail(page, "Joined")).to_have_text("2 Jan 2024")  # a date stored at midnight shows as the date
+    expect(detail(page, "Employee ID")).to_have_text("E-1")
+    page.goto(f"/o/contoso/users/{arjun.user_id}/")
+    expect(detail(page, "Employee ID")).to_have_text("E-2")
+    screenshot(page, "import-cleared.png")
+
+    # A group admin may not import, so clears nothing this way.
+    page.context.clear_cookies()
+    log_in(page, "+91 90000 00002", PASSWORD)
+    page.goto("/o/contoso/users/")
+    expect(page.get_by_role("heading", name="Users", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Import Multiple Users")).to_have_count(0)
+    assert page.goto("/o/contoso/imports/new/").status == 403

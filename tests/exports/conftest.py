@@ -65,6 +65,11 @@ def rows_of(job: ExportJob) -> list[list[str]]:
     return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
 
 
+def error_log_rows(job: ExportJob) -> list[list[str]]:
+    with job.error_log.open("rb") as log:
+        return list(csv.reader(io.StringIO(log.read().decode("utf-8-sig"), newline="")))
+
+
 def by_phone(rows: list[list[str]]) -> dict[str, list[str]]:
     """Data rows by their phone number cell, as the export wrote it ("'+91…")."""
     return {row[1]: row for row in rows[1:]}

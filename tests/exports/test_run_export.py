@@ -17,7 +17,7 @@ from ..factories import (
     OrganizationUserFactory,
     UserFactory,
 )
-from .conftest import by_phone, rows_of, run, stored_files
+from .conftest import by_phone, error_log_rows, rows_of, run, stored_files
 
 
 def test_the_file_has_the_template_columns_then_the_read_only_ones(request_export, organization, org_admin, attributes):
@@ -122,6 +122,15 @@ def test_negative_numbers_stay_numbers(request_export, organization, org_admin, 
     assert by_phone(rows_of(run(request_export())))["'+919812300001"][3] == "-5"
 
 
+def test_a_date_stored_at_midnight_exports_as_the_date_it_is(request_export, organization, org_admin, attributes):
+    joined = attributes["joined"].key
+    for phone, value in [("+919812300001", "2024-01-02T00:00"), ("+919812300002", "2024-01-02T09:30")]:
+        OrganizationUserFactory(organization=organization, user__phone_number=phone, attribute_values={joined: value})
+    rows = by_phone(rows_of(run(request_export())))
+    assert rows["'+919812300001"][4] == "2024-01-02"
+    assert rows["'+919812300002"][4] == "2024-01-02T09:30"
+
+
 def test_a_scoped_export_holds_only_the_users_the_list_showed(
     request_export, organization, org_admin, attributes, member, outsider_member, other_org_member
 ):
@@ -175,7 +184,7 @@ def test_a_requester_who_is_no_longer_an_admin_gets_no_file(request_export, orga
     job = run(job)
     assert job.status == ExportJob.Status.FAILED
     assert job.failure_reason == f"{org_admin} may no longer export the users of Contoso."
-    assert stored_files(settings) == []
+    assert not job.file and stored_files(settings) == [job.error_log.name]  # why, and no file
 
 
 def test_an_unexpected_error_fails_the_job_and_leaves_no_file(
@@ -189,7 +198,10 @@ def test_an_unexpected_error_fails_the_job_and_leaves_no_file(
     job = run(request_export())
     assert job.status == ExportJob.Status.FAILED
     assert job.failure_reason.startswith("The export stopped on an unexpected error.")
-    assert not job.file and stored_files(settings) == []
+    assert not job.file and stored_files(settings) == [job.error_log.name]
+    log = error_log_rows(job)
+    assert log[1][5].startswith("The export stopped on an unexpected error.")
+    assert log[1][6] == "Error: RuntimeError"  # the kind of error, not its text
 
 
 def test_a_run_that_lost_its_claim_stops_without_a_file(request_export, organization, org_admin, settings, monkeypatch):
@@ -270,7 +282,8 @@ class TestSweeper:
         job.refresh_from_db()
         assert job.status == ExportJob.Status.FAILED
         assert job.failure_reason.startswith("The export stopped 3 times without finishing (its worker was lost).")
-        assert stored_files(settings) == []
+        assert stored_files(settings) == [job.error_log.name]
+        assert error_log_rows(job)[1][5] == job.failure_reason
 
     def test_live_and_finished_jobs_are_left_alone(self, request_export):
         live = request_export()

@@ -1,9 +1,13 @@
 """Requesting an export, the history and the download, for each role."""
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
 from exports.models import ExportJob
+from users.models import OrganizationUser
 
 from ..factories import OrganizationUserFactory
 from .conftest import run
@@ -130,6 +134,59 @@ class TestDownload:
     def test_a_file_not_ready_yet_is_not_found(self, client_for, organization, org_admin, request_export):
         job = request_export()
         assert client_for(org_admin).get(url("download", organization, job_id=job.pk)).status_code == 404
+
+
+class TestErrorLog:
+    @pytest.fixture
+    def failed(self, organization, org_admin, request_export):
+        """An export that fails for real: its requester is no longer an admin when a worker runs it."""
+        job = request_export()
+        OrganizationUser.objects.filter(organization=organization, user=org_admin).update(role="member")
+        job = run(job)
+        OrganizationUser.objects.filter(organization=organization, user=org_admin).update(role="org_admin")
+        assert job.status == ExportJob.Status.FAILED
+        return job
+
+    def test_a_failed_export_offers_its_error_log_which_says_why(self, client_for, organization, org_admin, failed):
+        client = client_for(org_admin)
+        content = client.get(url("history", organization)).content.decode()
+        link = f'<a href="{url("errors", organization, job_id=failed.pk)}">Download the error log file</a>'
+        assert link in content
+        response = client.get(url("errors", organization, job_id=failed.pk))
+        stem = failed.file_name.removesuffix(".csv")
+        assert response["Content-Disposition"] == f'attachment; filename="{stem}-errors.csv"'
+        assert response["Content-Type"] == "text/csv; charset=utf-8"
+        rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+        assert rows[0] == [
+            "Export",
+            "Users",
+            "Requested",
+            "Failed",
+            "Users written before it stopped",
+            "Reason",
+            "Detail",
+        ]
+        assert rows[1][0] == failed.file_name and rows[1][1] == "All users"
+        # The reason starts with the requester's number: guarded, as every cell that starts like a formula.
+        assert rows[1][5] == f"'{org_admin} may no longer export the users of Contoso."
+
+    def test_the_log_is_kept_privately_under_the_jobs_unguessable_name(self, organization, failed, settings):
+        assert (
+            failed.error_log.name == f"exports/{organization.pk}/{failed.finished_at:%Y/%m}/{failed.token}-errors.csv"
+        )
+        assert (settings.PRIVATE_STORAGE_ROOT / failed.error_log.name).is_file()
+
+    def test_a_completed_export_has_no_error_log(self, client_for, organization, org_admin, request_export):
+        job = run(request_export())
+        client = client_for(org_admin)
+        assert "Download the error log file" not in client.get(url("history", organization)).content.decode()
+        response = client.get(url("errors", organization, job_id=job.pk), follow=True)
+        assert f"“{job.file_name}” has no error log to download." in response.content.decode()
+
+    @pytest.mark.parametrize("who", ["group_admin", "member", "other_org_admin"])
+    def test_only_those_who_may_see_the_export_get_its_log(self, request, client_for, organization, failed, who):
+        response = client_for(request.getfixturevalue(who)).get(url("errors", organization, job_id=failed.pk))
+        assert response.status_code == (404 if who == "other_org_admin" else 403)
 
 
 @pytest.mark.parametrize("who", ["group_admin", "member"])

@@ -1,11 +1,14 @@
 """The import job, run in this process: what a file does to the organization's users."""
 
+import csv
+import io
+
 import pytest
 
 from imports import services
 from imports.models import ImportJob
 
-from ..factories import OrganizationUserFactory, UserFactory
+from ..factories import AttributeDefinitionFactory, OrganizationUserFactory, UserFactory
 from .conftest import csv_bytes, members
 
 
@@ -248,3 +251,96 @@ def test_names_that_would_not_show_as_typed_are_refused_row_by_row(make_job, org
     job = run(make_job(f'Name,Phone Number\n"{name}",+91 98123 00051\nRavi,+91 98123 00052\n'))
     assert [(e.row_number, e.column, e.reason) for e in job.row_errors.all()] == [(2, "Name", reason)]
     assert set(members(organization)) == {org_admin.phone_number, "+919812300052"}
+
+
+def test_clear_in_a_cell_clears_that_value_and_in_the_name_column_the_name(make_job, organization, org_admin, grade):
+    notes = AttributeDefinitionFactory(organization=organization, name="Notes")
+    known = OrganizationUserFactory(
+        organization=organization,
+        name="Kavya Iyer",
+        user=UserFactory(phone_number="+919812300071"),
+        attribute_values={grade.key: 3, notes.key: "keep me"},
+    )
+    renamed = OrganizationUserFactory(
+        organization=organization,
+        name="Old Name",
+        user=UserFactory(phone_number="+919812300072"),
+        attribute_values={grade.key: 5, notes.key: "old"},
+    )
+
+    job = run(
+        make_job(
+            "Name,Phone Number,Grade,Notes\n"
+            "Kavya Iyer,+919812300071,#CLEAR,\n"  # Grade cleared; the empty Notes cell leaves it
+            "#clear,+919812300072,6,#Clear\n"  # the token in any case
+        )
+    )
+
+    assert (job.updated_count, job.rejected_count, job.status) == (2, 0, ImportJob.Status.COMPLETED)
+    known.refresh_from_db()
+    assert (known.name, known.attribute_values) == ("Kavya Iyer", {notes.key: "keep me"})
+    renamed.refresh_from_db()
+    assert (renamed.name, renamed.attribute_values) == ("", {grade.key: 6})
+
+
+def test_a_mandatory_attribute_cannot_be_cleared_and_its_row_changes_nothing(
+    make_job, organization, org_admin, employee_id, grade
+):
+    known = OrganizationUserFactory(
+        organization=organization,
+        name="Kavya Iyer",
+        user=UserFactory(phone_number="+919812300073"),
+        attribute_values={employee_id.key: "E-7", grade.key: 3},
+    )
+
+    job = run(make_job("Name,Phone Number,Employee ID (mandatory),Grade\nRenamed,+919812300073,#CLEAR,#CLEAR\n"))
+
+    assert job.status == ImportJob.Status.FAILED
+    assert errors(job) == [(2, "Employee ID", "Employee ID is mandatory: it cannot be cleared.")]
+    known.refresh_from_db()
+    assert (known.name, known.attribute_values) == ("Kavya Iyer", {employee_id.key: "E-7", grade.key: 3})
+
+
+def test_clearing_someone_new_adds_them_without_the_value(make_job, organization, org_admin, grade):
+    job = run(make_job("Name,Phone Number,Grade\nAsha,+919812300074,#CLEAR\n#CLEAR,+919812300075,4\n"))
+    assert (job.created_count, job.rejected_count) == (1, 1)
+    assert members(organization)["+919812300074"].attribute_values == {}
+    assert errors(job) == [(3, "Name", "The name is missing.")]
+
+
+def test_the_template_example_row_says_how_to_clear_and_is_still_ignored(make_job, organization, org_admin, grade):
+    rows = list(csv.reader(io.StringIO(services.template_csv(organization).lstrip("\ufeff"))))
+    assert rows[1][:3] == ["Priya Sharma (example)", "'+91 98123 45678", "42"]
+    assert "#CLEAR in a cell clears it" in rows[1][3]
+    # A template downloaded before the note was added is ignored as well.
+    old_template = "Name,Phone Number,Grade\r\nPriya Sharma (example),'+91 98123 45678,42\r\n"
+    for n, template in enumerate([services.template_csv(organization).lstrip("\ufeff"), old_template]):
+        job = run(make_job(template + f"Asha,+91981230007{6 + n},5\r\n"))
+        assert (job.created_count, job.rejected_count) == (1, 0)
+    assert "+919812345678" not in members(organization)
+
+
+def test_a_spreadsheet_date_cell_and_a_csv_date_import_as_the_same_date_shown_without_a_time(
+    make_job, organization, org_admin, client_for
+):
+    from datetime import datetime
+
+    from django.urls import reverse
+    from openpyxl import Workbook
+
+    joined = AttributeDefinitionFactory(organization=organization, name="Joined", value_type="datetime")
+    workbook = Workbook()
+    workbook.active.append(["Name", "Phone Number", "Joined"])
+    workbook.active.append(["Asha", "+919812300081", datetime(2024, 1, 2)])  # an Excel date cell
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert run(make_job(buffer.getvalue(), name="people.xlsx", file_format="xlsx")).created_count == 1
+    assert run(make_job("Name,Phone Number,Joined\nBala,+919812300082,02/01/2024\n")).created_count == 1
+
+    people = members(organization)
+    from_excel, from_csv = people["+919812300081"], people["+919812300082"]
+    assert from_excel.attribute_values == from_csv.attribute_values == {joined.key: "2024-01-02"}
+    client = client_for(org_admin)
+    for person in (from_excel, from_csv):
+        page = client.get(reverse("users:detail", kwargs={"org_slug": organization.slug, "user_id": person.user_id}))
+        assert "2 Jan 2024" in page.content.decode() and "2 Jan 2024 00:00" not in page.content.decode()

@@ -308,3 +308,9 @@ def test_unicode_files_go_straight_through(client_for, organization, org_admin):
     response = upload(client_for(org_admin), organization, "Name,Phone Number\nZoë,+919812300001\n".encode())
     assert response.status_code == 302
     assert ImportJob.objects.get().encoding == ""
+
+
+def test_the_upload_page_says_how_to_clear_a_value(client_for, organization, org_admin):
+    content = client_for(org_admin).get(url("upload", organization)).content.decode()
+    assert "an empty cell leaves their value as it is, and <code>#CLEAR</code> in a cell clears it" in content
+    assert "Mandatory attributes cannot be cleared: a row that tries is rejected." in content

@@ -20,6 +20,7 @@ from attributes.services import set_attribute_values
 from audit.models import AuditEvent
 from connectors import services as connectors
 from connectors.models import ConnectorPublication
+from exports import services as export_services
 from exports.models import ExportJob
 from groups.models import Group, GroupMembership
 from groups.services import add_members, create_group, remove_member, set_member_role
@@ -196,7 +197,7 @@ class Command(BaseCommand):
         self._spread_joins(organization)
         self._past_removals(organization, admin, keep=[admin, group_admin, member])
         self._spread_publications(organization)
-        self._past_jobs(organization, admin)
+        self._past_jobs(organization, admin, group_admin)
 
     def _actions_and_connectors(self, organization, *, admin, group_admin, member, north, south):
         """A catalogue with something created by each login, some of it published to North."""
@@ -314,7 +315,7 @@ class Command(BaseCommand):
                 publication.published_at = now - timedelta(days=rng.randint(0, 150))
             model.objects.bulk_update(publications, ["published_at"])
 
-    def _past_jobs(self, organization: Organization, admin: User) -> None:
+    def _past_jobs(self, organization: Organization, admin: User, group_admin: User) -> None:
         """Imports and exports of the past months, with the small files they would have kept."""
         now = timezone.now()
         imports = [
@@ -343,27 +344,28 @@ class Command(BaseCommand):
             )
             job.file.save(job.file_name, ContentFile(b"Name,Phone Number\n"), save=False)
             job.save()
-        for days_ago, status in [
-            (140, ExportJob.Status.COMPLETED),
-            (70, ExportJob.Status.COMPLETED),
-            (45, ExportJob.Status.FAILED),
-            (20, ExportJob.Status.COMPLETED),
-            (3, ExportJob.Status.COMPLETED),
-        ]:
+        # Exports are written by the export itself, as a worker would: files that hold the users, and their counts.
+        # Ravi's request fails for real: only an organization's admins may export its users.
+        for days_ago, requester in [(140, admin), (70, admin), (45, group_admin), (20, admin), (3, admin)]:
             when = now - timedelta(days=days_ago)
-            job = ExportJob(
+            job = ExportJob.objects.create(
                 organization=organization,
-                requested_by=admin,
+                requested_by=requester,
                 file_name=f"contoso-users-{when:%Y-%m-%d}.csv",
                 token=secrets.token_hex(16),
-                status=status,
                 created_at=when,
-                finished_at=when + timedelta(minutes=1),
-                failure_reason="The worker stopped answering." if status == ExportJob.Status.FAILED else "",
+                queued_at=when,
             )
-            if status == ExportJob.Status.COMPLETED:
-                job.file.save(job.file_name, ContentFile(b"Name,Phone Number\n"), save=False)
-            job.save()
+            export_services.run_export(job_id=job.pk, run_id=f"demo-{job.token}")
+            finished = when + timedelta(minutes=1)
+            ExportJob.objects.filter(pk=job.pk).update(finished_at=finished, heartbeat_at=finished)
+            job.refresh_from_db()
+            if job.error_log:  # written when it failed, just now: say when it failed in the story
+                with job.error_log.open("wb") as log:
+                    log.write(export_services.error_log_csv(job).encode())
+            AuditEvent.objects.filter(
+                organization=organization, verb=AuditEvent.Verb.EXPORT_FINISHED, details__job_id=job.pk
+            ).update(created_at=finished)
 
     def _everyday_changes(self, organization: Organization, admin: User, finance: Group) -> None:
         """A few changes of the kind an admin makes every day, so that the Audit log has a story to tell."""
