@@ -178,6 +178,7 @@ PRIVATE_STORAGE = (
             "default_acl": None,
             "querystring_auth": True,
             "querystring_expire": DOWNLOAD_LINK_SECONDS,
+            "signature_version": "s3v4",
             "file_overwrite": False,
         },
     }

@@ -29,18 +29,20 @@ class Worker:
 
 
 @contextlib.contextmanager
-def running_worker(*, extra_env: dict[str, str] | None = None, concurrency: int = 1):
+def running_worker(*, extra_env: dict[str, str] | None = None, concurrency: int = 1, cwd: Path = ROOT):
+    """A worker on the test broker and database; ``cwd`` runs it from another folder than the project's."""
     hostname = f"test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "kaizala_portal.test_settings",
         "DATABASE_URL": database_url_for_workers(),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         **(extra_env or {}),
     }
     command = [sys.executable, "-m", "celery", "-A", "kaizala_portal", "worker", "--hostname", hostname]
     command += ["--concurrency", str(concurrency), "--loglevel", "warning", "--without-gossip", "--without-mingle"]
     # Its own process group, so that a test can kill the worker with all its children.
-    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    process = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True)
     try:
         _wait_until_it_answers(process, hostname)
         yield Worker(process=process, hostname=hostname)

@@ -19,6 +19,7 @@ from users.models import OrganizationUser
 
 from .celery_support import delete_keys, running_worker
 from .factories import GroupFactory, GroupMembershipFactory, OrganizationFactory, OrganizationUserFactory, UserFactory
+from .object_storage import running_object_store
 
 # Property tests: the suite runs the same examples every time, few enough to stay within a
 # minute on a small machine; HYPOTHESIS_PROFILE=fuzz searches longer with fresh random ones.
@@ -138,3 +139,18 @@ def celery_worker(redis_url):
     """A real ``celery worker`` process on the test broker."""
     with running_worker() as worker:
         yield worker
+
+
+@pytest.fixture(scope="session")
+def object_store():
+    """An S3 HTTP API (moto's server) for the run."""
+    with running_object_store() as store:
+        yield store
+
+
+@pytest.fixture
+def in_a_bucket(settings, object_store):
+    """Private files of this test in a bucket of its own on the S3 API, as with AWS_STORAGE_BUCKET_NAME set."""
+    bucket = object_store.new_bucket()
+    settings.STORAGES = {**settings.STORAGES, "default": object_store.storage_settings(bucket)}
+    return bucket
