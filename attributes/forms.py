@@ -123,10 +123,10 @@ class ProfileForm(forms.Form):
     version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def clean_name(self):
-        # One line, shown as typed: as the Add Users form and the import require.
+        # As the Add Users form and the import require.
         name = self.cleaned_data["name"]
-        if problem := types.string.unsafe_characters(name, one_line=True):
-            raise forms.ValidationError(f"The name {problem}.")
+        if problem := types.string.name_problem(name):
+            raise forms.ValidationError(problem)
         return name
 
 

@@ -64,8 +64,8 @@ class OwnNameForm(forms.ModelForm):
 
 def clean_person_name(name: str) -> str:
     """A name as an organization may give it: one line, shown as typed (as imports require too)."""
-    if problem := types.string.unsafe_characters(name, one_line=True):
-        raise forms.ValidationError(f"The name {problem}.")
+    if problem := types.string.name_problem(name):
+        raise forms.ValidationError(problem)
     return name
 
 

@@ -24,6 +24,16 @@ def unsafe_characters(text: str, *, one_line: bool = False) -> str | None:
     return None
 
 
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be the name an organization gives a person (None when it can)."""
+    if problem := unsafe_characters(name, one_line=True):
+        return f"The name {problem}."
+    if is_clear(name.strip()):
+        # In an import's Name column it clears the name: as a name, it would clear it on re-import.
+        return f"{CLEAR} is kept for clearing a name in an import file; it cannot be a name."
+    return None
+
+
 def parse(text: str, *, context) -> str:
     if len(text) > MAX_LENGTH:
         raise InvalidValue(f"is longer than {MAX_LENGTH} characters")

@@ -265,3 +265,13 @@ def test_a_save_on_a_form_opened_before_an_import_changed_the_person_is_refused_
     client_for(org_admin).post(edit_url(organization, member), again)
     current.refresh_from_db()
     assert (current.name, current.attribute_values) == ("Meera Typed", {attributes["employee_id"].key: "E-2"})
+
+
+def test_the_import_clearing_token_is_refused_as_a_name_and_nothing_is_saved(
+    client_for, organization, org_admin, member, attributes
+):
+    data = form(attributes, organization, member, employee_id="E-9") | {"name": "#Clear"}
+    response = client_for(org_admin).post(edit_url(organization, member), data)
+    assert "#CLEAR is kept for clearing a name in an import file; it cannot be a name." in response.content.decode()
+    membership = OrganizationUser.objects.get(organization=organization, user=member)
+    assert membership.name == "Meera Member" and attributes["employee_id"].key not in membership.attribute_values

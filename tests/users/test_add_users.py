@@ -203,3 +203,13 @@ def test_the_box_keeps_only_the_entries_that_were_not_added(client_for, organiza
     assert box.value() == "hello, +91 98765 00001"
     textarea = response.content.decode().split('name="list-phone_numbers"')[1].split("</textarea>")[0]
     assert textarea.split(">", 1)[1].strip() == "hello, +91 98765 00001"
+
+
+@pytest.mark.parametrize("name", ["#CLEAR", " #clear "])
+def test_the_import_clearing_token_is_refused_as_a_name(client_for, organization, org_admin, name):
+    before = OrganizationUser.objects.count()
+    response = client_for(org_admin).post(
+        add_url(organization), {"add_one": "1", "one-name": name, "one-phone_number": "098123 45678"}
+    )
+    assert "#CLEAR is kept for clearing a name in an import file; it cannot be a name." in response.content.decode()
+    assert OrganizationUser.objects.count() == before
