@@ -4,8 +4,11 @@ Existing duplicates are renamed first, so that the constraints apply to any data
 in each set of siblings the oldest group (lowest id) keeps its name, the others get
 " (2)", " (3)", ... in the order they were created, skipping names any sibling has.
 
-The unique indexes are built with the table locked against writes: groups are few
-(thousands, not the millions of people that the users migrations build concurrently).
+On PostgreSQL the unique indexes are built CONCURRENTLY, as every index of the portal's
+migrations, so that groups can be created and renamed meanwhile (the migration is not atomic;
+the renaming is one transaction of its own). Should a duplicate be made between the renaming and
+the build, the build fails and leaves an invalid index, which running the migration again drops
+before it renames and builds once more.
 """
 
 import django.db.models.functions.text
@@ -54,29 +57,66 @@ def rename_duplicate_siblings(apps, schema_editor):
     Group.objects.bulk_update(renamed, ["name"], batch_size=500)
 
 
+SUBGROUPS = models.UniqueConstraint(
+    models.F("parent"),
+    django.db.models.functions.text.Lower("name"),
+    condition=models.Q(("parent__isnull", False)),
+    name="group_name_unique_among_subgroups",
+)
+TOP_LEVEL = models.UniqueConstraint(
+    models.F("organization"),
+    django.db.models.functions.text.Lower("name"),
+    condition=models.Q(("organization__isnull", False), ("parent__isnull", True)),
+    name="group_name_unique_at_top_level",
+)
+INDEXES = {
+    SUBGROUPS.name: '("parent_id", (LOWER("name"))) WHERE "parent_id" IS NOT NULL',
+    TOP_LEVEL.name: '("organization_id", (LOWER("name"))) WHERE ("organization_id" IS NOT NULL AND "parent_id" IS NULL)',
+}
+
+
+def add_unique_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        Group = apps.get_model("groups", "Group")
+        for constraint in (SUBGROUPS, TOP_LEVEL):
+            schema_editor.add_constraint(Group, constraint)
+        return
+    for name, definition in INDEXES.items():
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT NOT indisvalid FROM pg_index JOIN pg_class ON pg_class.oid = indexrelid WHERE relname = %s",
+                [name],
+            )
+            invalid = cursor.fetchone()
+        if invalid and invalid[0]:
+            schema_editor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+        schema_editor.execute(f'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "{name}" ON "groups_group" {definition}')
+
+
+def drop_unique_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        Group = apps.get_model("groups", "Group")
+        for constraint in (SUBGROUPS, TOP_LEVEL):
+            schema_editor.remove_constraint(Group, constraint)
+        return
+    for name in INDEXES:
+        schema_editor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+
+
 class Migration(migrations.Migration):
+    atomic = False
+
     dependencies = [
         ("groups", "0002_initial"),
     ]
 
     operations = [
-        migrations.RunPython(rename_duplicate_siblings, migrations.RunPython.noop),
-        migrations.AddConstraint(
-            model_name="group",
-            constraint=models.UniqueConstraint(
-                models.F("parent"),
-                django.db.models.functions.text.Lower("name"),
-                condition=models.Q(("parent__isnull", False)),
-                name="group_name_unique_among_subgroups",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="group",
-            constraint=models.UniqueConstraint(
-                models.F("organization"),
-                django.db.models.functions.text.Lower("name"),
-                condition=models.Q(("organization__isnull", False), ("parent__isnull", True)),
-                name="group_name_unique_at_top_level",
-            ),
+        migrations.RunPython(rename_duplicate_siblings, migrations.RunPython.noop, atomic=True),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddConstraint(model_name="group", constraint=SUBGROUPS),
+                migrations.AddConstraint(model_name="group", constraint=TOP_LEVEL),
+            ],
+            database_operations=[migrations.RunPython(add_unique_indexes, drop_unique_indexes)],
         ),
     ]
