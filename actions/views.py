@@ -56,8 +56,8 @@ def action_detail(request: HttpRequest, viewer: Viewer, action_id: int):
         "can_publish": policy.can(viewer, PolicyAction.PUBLISH_ACTIONS),
         "can_manage": policy.can(viewer, PolicyAction.MANAGE_ACTIONS, action),
     }
-    context["publish_form"] = publishing.publish_form(
-        viewer, selectors.groups_to_publish_to(viewer), {p.group_id for p in publications}
+    context["publish_form"] = publishing.PublishForm(
+        offered=selectors.groups_to_publish_to(viewer), published_ids={p.group_id for p in publications}
     )
     return render(request, "actions/detail.html", context)
 
@@ -75,9 +75,8 @@ def download_package(request: HttpRequest, viewer: Viewer, action_id: int):
 @require_POST
 def publish_action(request: HttpRequest, viewer: Viewer, action_id: int):
     action = access_action(viewer, action_id, PolicyAction.PUBLISH_ACTIONS)
-    published_ids = set(selectors.publications_of(action).values_list("group_id", flat=True))
     # Only the groups offered are accepted: another one, forged into the request, is refused (403) with the reason.
-    form = publishing.publish_form(viewer, selectors.groups_to_publish_to(viewer), published_ids, request.POST)
+    form = publishing.PublishForm(request.POST, offered=selectors.groups_to_publish_to(viewer))
     if form.forged:
         raise PermissionDenied(publishing.REFUSED)
     if not form.is_valid():

@@ -55,8 +55,8 @@ def connector_detail(request: HttpRequest, viewer: Viewer, connector_id: int):
         "can_publish": policy.can(viewer, Action.PUBLISH_CONNECTORS),
         "can_manage": policy.can(viewer, Action.MANAGE_CONNECTORS, connector),
     }
-    context["publish_form"] = publishing.publish_form(
-        viewer, selectors.groups_to_publish_to(viewer), {p.group_id for p in publications}
+    context["publish_form"] = publishing.PublishForm(
+        offered=selectors.groups_to_publish_to(viewer), published_ids={p.group_id for p in publications}
     )
     return render(request, "connectors/detail.html", context)
 
@@ -65,9 +65,8 @@ def connector_detail(request: HttpRequest, viewer: Viewer, connector_id: int):
 @require_POST
 def publish_connector(request: HttpRequest, viewer: Viewer, connector_id: int):
     connector = access_connector(viewer, connector_id, Action.PUBLISH_CONNECTORS)
-    published_ids = set(selectors.publications_of(connector).values_list("group_id", flat=True))
     # Only the groups offered are accepted: another one, forged into the request, is refused (403) with the reason.
-    form = publishing.publish_form(viewer, selectors.groups_to_publish_to(viewer), published_ids, request.POST)
+    form = publishing.PublishForm(request.POST, offered=selectors.groups_to_publish_to(viewer))
     if form.forged:
         raise PermissionDenied(publishing.REFUSED)
     if not form.is_valid():
