@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from groups import selectors as group_selectors
 from kaizala_portal import files, policy
 from kaizala_portal.policy import Action as PolicyAction
 from kaizala_portal.policy import Viewer
@@ -100,11 +101,14 @@ def publish_action(request: HttpRequest, viewer: Viewer, action_id: int):
 @require_http_methods(["GET", "POST"])
 def unpublish_action(request: HttpRequest, viewer: Viewer, action_id: int, group_id: int):
     publication = access_publication(viewer, action_id, group_id)
+    path = group_selectors.path_of(publication.group)
     if request.method == "POST":
         services.unpublish_action(publication=publication, unpublished_by=request.user)
-        messages.success(request, f"Unpublished {publication.action.name} from {publication.group.name}.")
+        messages.success(request, f"Unpublished {publication.action.name} from {path}.")
         return redirect("actions:detail", org_slug=viewer.organization.slug, action_id=action_id)
-    return render(request, "actions/confirm_unpublish.html", {"viewer": viewer, "publication": publication})
+    return render(
+        request, "actions/confirm_unpublish.html", {"viewer": viewer, "publication": publication, "path": path}
+    )
 
 
 @organization_view(PolicyAction.MANAGE_ACTIONS)

@@ -8,6 +8,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from actions import publishing
+from groups import selectors as group_selectors
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
 from users.access import organization_view
@@ -90,11 +91,14 @@ def publish_connector(request: HttpRequest, viewer: Viewer, connector_id: int):
 @require_http_methods(["GET", "POST"])
 def unpublish_connector(request: HttpRequest, viewer: Viewer, connector_id: int, group_id: int):
     publication = access_publication(viewer, connector_id, group_id)
+    path = group_selectors.path_of(publication.group)
     if request.method == "POST":
         services.unpublish_connector(publication=publication, unpublished_by=request.user)
-        messages.success(request, f"Unpublished {publication.connector.name} from {publication.group.name}.")
+        messages.success(request, f"Unpublished {publication.connector.name} from {path}.")
         return redirect("connectors:detail", org_slug=viewer.organization.slug, connector_id=connector_id)
-    return render(request, "connectors/confirm_unpublish.html", {"viewer": viewer, "publication": publication})
+    return render(
+        request, "connectors/confirm_unpublish.html", {"viewer": viewer, "publication": publication, "path": path}
+    )
 
 
 @organization_view(Action.MANAGE_CONNECTORS)
