@@ -1,73 +1,28 @@
 """Publishing an Action or a Connector to groups: several at once, sub-groups included, each named by its path.
 
 Shared by the actions and connectors apps. Whether the viewer may publish to a group is the
-policy's answer (PUBLISH_ACTIONS or PUBLISH_CONNECTORS); this module walks the organization's
-hierarchy, names groups by their path ("Field Staff / North") and words the outcome.
+policy's answer (PUBLISH_ACTIONS or PUBLISH_CONNECTORS); the groups app names groups by their
+path ("Field Staff / North") and finds what is under them; this module words the outcome.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django import forms
 from django.contrib import messages
 from django.db.models import QuerySet
 
+from groups import selectors as group_selectors
+from groups.forms import GroupMultipleChoiceField
 from groups.models import Group
 from kaizala_portal import policy
 from kaizala_portal.policy import Action as Permission
 from kaizala_portal.policy import Viewer
-from users.models import Organization
 
-PATH_SEPARATOR = " / "
 REFUSED = "You may not publish to one of the chosen groups (or it no longer exists): nothing was published."
 # A result message names this many groups at most, then says how many more.
 NAMED_IN_MESSAGE = 10
-
-
-class Hierarchy:
-    """The organization's groups as a tree, read in one query.
-
-    A group whose parent is not of the organization stands at the top, as on the hierarchy
-    page: a path never names a group of another organization.
-    """
-
-    def __init__(self, organization: Organization | int):
-        rows = list(Group.objects.filter(organization=organization).values_list("pk", "name", "parent_id"))
-        self._names = {pk: name for pk, name, _ in rows}
-        self._parents = {pk: parent_id for pk, _, parent_id in rows if parent_id in self._names}
-        self._children: dict[int, list[int]] = {}
-        for pk, parent_id in self._parents.items():
-            self._children.setdefault(parent_id, []).append(pk)
-
-    def path(self, group_id: int) -> str:
-        """ "Field Staff / North / Mobile Clinics": the group's name after its ancestors'."""
-        names, seen = [], set()
-        current: int | None = group_id
-        while current is not None and current in self._names and current not in seen:
-            seen.add(current)
-            names.append(self._names[current])
-            current = self._parents.get(current)
-        return PATH_SEPARATOR.join(reversed(names))
-
-    def descendant_ids(self, group_ids: Iterable[int]) -> set[int]:
-        """Every group under any of ``group_ids``, however deep (not those groups themselves)."""
-        found: set[int] = set()
-        stack = [child for pk in group_ids for child in self._children.get(pk, [])]
-        while stack:
-            pk = stack.pop()
-            if pk not in found:
-                found.add(pk)
-                stack.extend(self._children.get(pk, []))
-        return found
-
-    def by_path(self, groups: Iterable[Group]) -> list[Group]:
-        return sorted(groups, key=lambda group: (self.path(group.pk).casefold(), group.pk))
-
-
-def paths_of(organization: Organization | int, group_ids: Iterable[int]) -> list[str]:
-    """The paths of these groups of ``organization``, in path order."""
-    hierarchy = Hierarchy(organization)
-    return sorted((hierarchy.path(pk) for pk in group_ids), key=str.casefold)
 
 
 class NotPublishable(Exception):
@@ -76,16 +31,16 @@ class NotPublishable(Exception):
 
 @dataclass(frozen=True)
 class Publishing:
-    """What publishing to the chosen groups did, each group named by its path."""
+    """What publishing to the chosen groups did, each group in path order and with its ``path``."""
 
     published: list[Group] = field(default_factory=list)
     already: list[Group] = field(default_factory=list)
     # Sub-groups of the chosen ones that the viewer may not publish to.
     skipped: list[Group] = field(default_factory=list)
-    paths: dict[int, str] = field(default_factory=dict)
 
-    def labels(self, groups: list[Group]) -> list[str]:
-        return [self.paths[group.pk] for group in groups]
+    @staticmethod
+    def labels(groups: list[Group]) -> list[str]:
+        return [group.path for group in groups]
 
 
 def publish_to_groups(
@@ -105,21 +60,21 @@ def publish_to_groups(
     refused = [group for group in chosen if not policy.can(viewer, permission, group)]
     if refused:
         raise NotPublishable(REFUSED)
-    hierarchy = Hierarchy(viewer.organization)
     targets = {group.pk: group for group in chosen}
     skipped = []
     if include_subgroups:
-        under = Group.objects.filter(pk__in=hierarchy.descendant_ids(targets)).exclude(pk__in=targets)
+        under = Group.objects.filter(pk__in=group_selectors.subgroup_ids(viewer.organization, targets))
         for group in under:
             if policy.can(viewer, permission, group):
                 targets[group.pk] = group
             else:
                 skipped.append(group)
+    in_order = group_selectors.by_path([*targets.values(), *skipped])
     published, already = [], []
-    for group in hierarchy.by_path(targets.values()):
-        (published if publish_one(group) else already).append(group)
-    paths = {group.pk: hierarchy.path(group.pk) for group in [*targets.values(), *skipped]}
-    return Publishing(published=published, already=already, skipped=hierarchy.by_path(skipped), paths=paths)
+    for group in in_order:
+        if group.pk in targets:
+            (published if publish_one(group) else already).append(group)
+    return Publishing(published=published, already=already, skipped=[g for g in in_order if g.pk not in targets])
 
 
 def listed(labels: list[str]) -> str:
@@ -160,31 +115,22 @@ class PublicationRow:
 
 def publication_rows(viewer: Viewer, permission: Permission, publications: Iterable) -> list[PublicationRow]:
     """Where an Action or a Connector is published, by path, and whether ``viewer`` may unpublish it there."""
-    hierarchy = Hierarchy(viewer.organization)
-    rows = [
-        PublicationRow(p, hierarchy.path(p.group_id), policy.can(viewer, permission, p.group)) for p in publications
-    ]
+    publications = list(publications)
+    paths = group_selectors.paths_of(publication.group for publication in publications)
+    rows = [PublicationRow(p, paths[p.group_id], policy.can(viewer, permission, p.group)) for p in publications]
     return sorted(rows, key=lambda row: (row.path.casefold(), row.publication.group_id))
 
 
-@dataclass(frozen=True)
-class GroupChoice:
-    group: Group
-    label: str
-    published: bool
+class PublishableGroupsField(GroupMultipleChoiceField):
+    """The groups offered, by path, each one that has it already marked so."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.published_ids: Collection[int] = ()
 
-def group_choices(viewer: Viewer, groups: QuerySet[Group], published_ids: set[int]) -> list[GroupChoice]:
-    """The groups offered to publish to, ordered and labelled by their path, saying which have it already."""
-    hierarchy = Hierarchy(viewer.organization)
-    return [
-        GroupChoice(group=group, label=hierarchy.path(group.pk), published=group.pk in published_ids)
-        for group in hierarchy.by_path(groups)
-    ]
-
-
-def publish_form(viewer: Viewer, offered: QuerySet[Group], published_ids: set[int], data=None) -> "PublishForm":
-    return PublishForm(data, choices=group_choices(viewer, offered, published_ids))
+    def label_from_instance(self, group: Group) -> str:
+        label = super().label_from_instance(group)
+        return f"{label} (already published)" if group.pk in self.published_ids else label
 
 
 class PublishForm(forms.Form):
@@ -193,13 +139,14 @@ class PublishForm(forms.Form):
     A checkbox per group, each sending its id as ``group``.
     """
 
-    group = forms.TypedMultipleChoiceField(
-        coerce=int,
+    group = PublishableGroupsField(
+        queryset=Group.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         label="Groups to publish to",
         error_messages={
             "required": "Choose at least one group to publish to.",
             "invalid_choice": REFUSED,
+            "invalid_pk_value": REFUSED,
         },
     )
     include_subgroups = forms.BooleanField(
@@ -208,24 +155,24 @@ class PublishForm(forms.Form):
         help_text="Also publish to every group under the chosen ones that you may publish to.",
     )
 
-    def __init__(self, *args, choices: list[GroupChoice], **kwargs):
+    def __init__(self, *args, offered: QuerySet[Group], published_ids: Collection[int] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.offered = {choice.group.pk: choice.group for choice in choices}
-        # Nothing left to publish to (or nothing offered at all): the page says so instead of showing the form.
-        self.published_everywhere = all(choice.published for choice in choices)
-        self.fields["group"].choices = [
-            (choice.group.pk, f"{choice.label} (already published)" if choice.published else choice.label)
-            for choice in choices
-        ]
+        self.fields["group"].queryset = offered
+        self.fields["group"].published_ids = published_ids
+
+    @cached_property
+    def published_everywhere(self) -> bool:
+        """Nothing left to publish to (or nothing offered at all): the page says so instead of showing the form."""
+        return not self.fields["group"].queryset.exclude(pk__in=self.fields["group"].published_ids).exists()
 
     @property
     def chosen_groups(self) -> list[Group]:
-        return [self.offered[pk] for pk in self.cleaned_data["group"]]
+        return list(self.cleaned_data["group"])
 
     @property
     def forged(self) -> bool:
         """Whether a group that was not offered was sent: a request no page of the portal makes."""
-        return self.has_error("group", "invalid_choice")
+        return self.has_error("group", "invalid_choice") or self.has_error("group", "invalid_pk_value")
 
     def error_text(self) -> str:
         return " ".join(str(error) for errors in self.errors.values() for error in errors)

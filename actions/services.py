@@ -7,6 +7,7 @@ from django.db import transaction
 
 from audit import services as audit
 from audit.models import AuditEvent
+from groups import selectors as group_selectors
 from groups.models import Group
 from kaizala_portal.policy import Action as Permission
 from kaizala_portal.policy import Viewer
@@ -62,7 +63,7 @@ def delete_action(*, action: Action, deleted_by: User) -> None:
     package = action.package
     with transaction.atomic():
         published_in = ActionPublication.objects.filter(action=action, group__organization=action.organization_id)
-        groups = publishing.paths_of(action.organization_id, published_in.values_list("group_id", flat=True))
+        groups = group_selectors.sorted_paths(Group.objects.filter(pk__in=published_in.values("group_id")))
         audit.record(
             organization=action.organization_id,
             verb=AuditEvent.Verb.ACTION_DELETED,
@@ -129,7 +130,7 @@ def _record_publication(
 ) -> None:
     """One event for publishing to (or unpublishing from) ``groups``, linked to the group when there is one."""
     if labels is None:
-        labels = publishing.paths_of(action.organization_id, [group.pk for group in groups])
+        labels = group_selectors.sorted_paths(groups)
     audit.record(
         organization=action.organization_id,
         verb=verb,

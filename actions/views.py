@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from groups import selectors as group_selectors
 from kaizala_portal import files, policy
 from kaizala_portal.policy import Action as PolicyAction
 from kaizala_portal.policy import Viewer
@@ -56,8 +57,8 @@ def action_detail(request: HttpRequest, viewer: Viewer, action_id: int):
         "can_publish": policy.can(viewer, PolicyAction.PUBLISH_ACTIONS),
         "can_manage": policy.can(viewer, PolicyAction.MANAGE_ACTIONS, action),
     }
-    context["publish_form"] = publishing.publish_form(
-        viewer, selectors.groups_to_publish_to(viewer), {p.group_id for p in publications}
+    context["publish_form"] = publishing.PublishForm(
+        offered=selectors.groups_to_publish_to(viewer), published_ids={p.group_id for p in publications}
     )
     return render(request, "actions/detail.html", context)
 
@@ -75,9 +76,8 @@ def download_package(request: HttpRequest, viewer: Viewer, action_id: int):
 @require_POST
 def publish_action(request: HttpRequest, viewer: Viewer, action_id: int):
     action = access_action(viewer, action_id, PolicyAction.PUBLISH_ACTIONS)
-    published_ids = set(selectors.publications_of(action).values_list("group_id", flat=True))
     # Only the groups offered are accepted: another one, forged into the request, is refused (403) with the reason.
-    form = publishing.publish_form(viewer, selectors.groups_to_publish_to(viewer), published_ids, request.POST)
+    form = publishing.PublishForm(request.POST, offered=selectors.groups_to_publish_to(viewer))
     if form.forged:
         raise PermissionDenied(publishing.REFUSED)
     if not form.is_valid():
@@ -101,11 +101,14 @@ def publish_action(request: HttpRequest, viewer: Viewer, action_id: int):
 @require_http_methods(["GET", "POST"])
 def unpublish_action(request: HttpRequest, viewer: Viewer, action_id: int, group_id: int):
     publication = access_publication(viewer, action_id, group_id)
+    path = group_selectors.path_of(publication.group)
     if request.method == "POST":
         services.unpublish_action(publication=publication, unpublished_by=request.user)
-        messages.success(request, f"Unpublished {publication.action.name} from {publication.group.name}.")
+        messages.success(request, f"Unpublished {publication.action.name} from {path}.")
         return redirect("actions:detail", org_slug=viewer.organization.slug, action_id=action_id)
-    return render(request, "actions/confirm_unpublish.html", {"viewer": viewer, "publication": publication})
+    return render(
+        request, "actions/confirm_unpublish.html", {"viewer": viewer, "publication": publication, "path": path}
+    )
 
 
 @organization_view(PolicyAction.MANAGE_ACTIONS)

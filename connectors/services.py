@@ -11,6 +11,7 @@ from django.utils import timezone
 from actions import publishing
 from audit import services as audit
 from audit.models import AuditEvent
+from groups import selectors as group_selectors
 from groups.models import Group
 from kaizala_portal.policy import Action as Permission
 from kaizala_portal.policy import Viewer
@@ -82,7 +83,7 @@ def delete_connector(*, connector: Connector, deleted_by: User) -> None:
         published_in = ConnectorPublication.objects.filter(
             connector=connector, group__organization=connector.organization_id
         )
-        groups = publishing.paths_of(connector.organization_id, published_in.values_list("group_id", flat=True))
+        groups = group_selectors.sorted_paths(Group.objects.filter(pk__in=published_in.values("group_id")))
         audit.record(
             organization=connector.organization_id,
             verb=AuditEvent.Verb.CONNECTOR_DELETED,
@@ -149,7 +150,7 @@ def _record_publication(
 ) -> None:
     """One event for publishing to (or unpublishing from) ``groups``, linked to the group when there is one."""
     if labels is None:
-        labels = publishing.paths_of(connector.organization_id, [group.pk for group in groups])
+        labels = group_selectors.sorted_paths(groups)
     audit.record(
         organization=connector.organization_id,
         verb=verb,

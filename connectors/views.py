@@ -8,6 +8,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from actions import publishing
+from groups import selectors as group_selectors
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
 from users.access import organization_view
@@ -55,8 +56,8 @@ def connector_detail(request: HttpRequest, viewer: Viewer, connector_id: int):
         "can_publish": policy.can(viewer, Action.PUBLISH_CONNECTORS),
         "can_manage": policy.can(viewer, Action.MANAGE_CONNECTORS, connector),
     }
-    context["publish_form"] = publishing.publish_form(
-        viewer, selectors.groups_to_publish_to(viewer), {p.group_id for p in publications}
+    context["publish_form"] = publishing.PublishForm(
+        offered=selectors.groups_to_publish_to(viewer), published_ids={p.group_id for p in publications}
     )
     return render(request, "connectors/detail.html", context)
 
@@ -65,9 +66,8 @@ def connector_detail(request: HttpRequest, viewer: Viewer, connector_id: int):
 @require_POST
 def publish_connector(request: HttpRequest, viewer: Viewer, connector_id: int):
     connector = access_connector(viewer, connector_id, Action.PUBLISH_CONNECTORS)
-    published_ids = set(selectors.publications_of(connector).values_list("group_id", flat=True))
     # Only the groups offered are accepted: another one, forged into the request, is refused (403) with the reason.
-    form = publishing.publish_form(viewer, selectors.groups_to_publish_to(viewer), published_ids, request.POST)
+    form = publishing.PublishForm(request.POST, offered=selectors.groups_to_publish_to(viewer))
     if form.forged:
         raise PermissionDenied(publishing.REFUSED)
     if not form.is_valid():
@@ -91,11 +91,14 @@ def publish_connector(request: HttpRequest, viewer: Viewer, connector_id: int):
 @require_http_methods(["GET", "POST"])
 def unpublish_connector(request: HttpRequest, viewer: Viewer, connector_id: int, group_id: int):
     publication = access_publication(viewer, connector_id, group_id)
+    path = group_selectors.path_of(publication.group)
     if request.method == "POST":
         services.unpublish_connector(publication=publication, unpublished_by=request.user)
-        messages.success(request, f"Unpublished {publication.connector.name} from {publication.group.name}.")
+        messages.success(request, f"Unpublished {publication.connector.name} from {path}.")
         return redirect("connectors:detail", org_slug=viewer.organization.slug, connector_id=connector_id)
-    return render(request, "connectors/confirm_unpublish.html", {"viewer": viewer, "publication": publication})
+    return render(
+        request, "connectors/confirm_unpublish.html", {"viewer": viewer, "publication": publication, "path": path}
+    )
 
 
 @organization_view(Action.MANAGE_CONNECTORS)

@@ -23,7 +23,7 @@ class GroupPathLabels:
     iterator = GroupPathIterator
 
     def label_from_instance(self, group: Group) -> str:
-        return getattr(group, "path", None) or selectors.paths_of([group])[group.pk]
+        return getattr(group, "path", None) or selectors.path_of(group)
 
 
 class GroupChoiceField(GroupPathLabels, forms.ModelChoiceField):
@@ -83,12 +83,3 @@ class RenameGroupForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(choices=GroupMembership.Role.choices)
-
-
-class PublishToGroupForm(forms.Form):
-    """The group to publish an Action or a Connector to.
-
-    Only parses its id: whether the viewer may publish there is the policy's answer, not the form's.
-    """
-
-    group = forms.IntegerField(min_value=1, error_messages={"required": "Choose a group to publish to."})

@@ -115,6 +115,10 @@ def paths_of(groups: Iterable[Group]) -> dict[int, str]:
     return paths
 
 
+def path_of(group: Group) -> str:
+    return paths_of([group])[group.pk]
+
+
 def by_path(groups: Iterable[Group]) -> list[Group]:
     """The groups in hierarchy order (by path, ignoring case), each with its ``path``."""
     groups = list(groups)
@@ -122,6 +126,33 @@ def by_path(groups: Iterable[Group]) -> list[Group]:
     for group in groups:
         group.path = paths[group.pk]
     return sorted(groups, key=lambda group: (group.path.casefold(), group.pk))
+
+
+def sorted_paths(groups: Iterable[Group]) -> list[str]:
+    """The paths of these groups, in hierarchy order."""
+    return [group.path for group in by_path(groups)]
+
+
+def subgroup_ids(organization: Organization | int, group_ids: Iterable[int]) -> set[int]:
+    """Ids of every group of ``organization`` under any of ``group_ids``, however deep (one query).
+
+    The walk goes through the organization's own groups only, as ``paths_of`` does: a subgroup
+    mapped elsewhere is not reached, nor is anything under it.
+    """
+    children: dict[int, list[int]] = {}
+    for pk, parent_id in Group.objects.filter(organization=organization, parent__organization=organization).values_list(
+        "pk", "parent_id"
+    ):
+        children.setdefault(parent_id, []).append(pk)
+    group_ids = set(group_ids)
+    found: set[int] = set()
+    stack = [child for pk in group_ids for child in children.get(pk, [])]
+    while stack:
+        pk = stack.pop()
+        if pk not in found:
+            found.add(pk)
+            stack.extend(children.get(pk, []))
+    return found - group_ids
 
 
 def sibling_with_name(

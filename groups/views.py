@@ -70,7 +70,7 @@ def group_detail(request: HttpRequest, viewer: Viewer, group_id: int):
         "can_unmap": policy.can(viewer, Action.MANAGE_GROUP_MAPPING, group),
         "can_rename": policy.can(viewer, Action.RENAME_GROUPS, group),
         "can_delete": policy.can(viewer, Action.DELETE_GROUPS, group),
-        "path": selectors.paths_of([group])[group.pk],
+        "path": selectors.path_of(group),
         "published_actions": action_selectors.published_to(group),
         "published_connectors": connector_selectors.published_to(group),
     }

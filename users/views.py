@@ -82,7 +82,12 @@ def user_list(request: HttpRequest, viewer: Viewer):
         definitions=definitions,
         context=parse_context(organization),
     )
-    page = selectors.users_page(filterset.qs, number=request.GET.get("page"), per_page=_page_size(request))
+    page = selectors.users_page(
+        filterset.qs,
+        number=request.GET.get("page"),
+        per_page=_page_size(request),
+        with_group_paths=any(column.key == "groups" for column in columns),
+    )
     context = {
         "viewer": viewer,
         "filterset": filterset,

@@ -131,20 +131,23 @@ def test_publishing_without_a_group_says_what_is_missing(client_for, organizatio
     assert not ActionPublication.objects.exists()
 
 
-def test_unpublishing_asks_first_then_removes_only_that_publication(
+def test_unpublishing_asks_first_naming_the_group_by_its_path_then_removes_only_that_publication(
     client_for, organization, org_admin, group_admin, admin_group
 ):
+    admin_group.parent = GroupFactory(organization=organization, name="Field Staff")
+    admin_group.save()
     action = poll(organization, org_admin)
     other = GroupFactory(organization=organization)
     for group in (admin_group, other):
         services.publish_action(action=action, group=group, published_by=org_admin)
     client = client_for(group_admin)
 
-    confirm = client.get(url("unpublish", action_id=action.pk, group_id=admin_group.pk))
+    confirm = client.get(url("unpublish", action_id=action.pk, group_id=admin_group.pk)).content.decode()
     done = client.post(url("unpublish", action_id=action.pk, group_id=admin_group.pk), follow=True)
 
-    assert "Unpublish Lunch poll from Sales North?" in confirm.content.decode()
-    assert "Unpublished Lunch poll from Sales North." in done.content.decode()
+    assert "Unpublish Lunch poll from Field Staff / Sales North?" in confirm
+    assert "Members of <strong>Field Staff / Sales North</strong> will no longer find" in confirm
+    assert "Unpublished Lunch poll from Field Staff / Sales North." in done.content.decode()
     assert list(ActionPublication.objects.values_list("group", flat=True)) == [other.pk]
 
 

@@ -181,6 +181,25 @@ def test_publishing_and_unpublishing_follow_the_groups_the_role_reaches(
     assert not ConnectorPublication.objects.exists()
 
 
+def test_unpublishing_asks_first_and_names_the_group_by_its_path(
+    client_for, organization, org_admin, admin_group, member
+):
+    admin_group.parent = GroupFactory(organization=organization, name="Field Staff")
+    admin_group.save()
+    registered = connector(organization, member)
+    services.publish_connector(connector=registered, group=admin_group, published_by=org_admin)
+    client = client_for(org_admin)
+
+    confirm = client.get(url("unpublish", connector_id=registered.pk, group_id=admin_group.pk)).content.decode()
+    assert ConnectorPublication.objects.exists()
+    done = client.post(url("unpublish", connector_id=registered.pk, group_id=admin_group.pk), follow=True)
+
+    assert "Unpublish CRM sync from Field Staff / Sales North?" in confirm
+    assert "will no longer read from or post to <strong>Field Staff / Sales North</strong>" in confirm
+    assert "Unpublished CRM sync from Field Staff / Sales North." in done.content.decode()
+    assert not ConnectorPublication.objects.exists()
+
+
 def test_another_organizations_connector_is_not_found(client_for, other_organization, other_org_admin, org_admin):
     theirs = connector(other_organization, other_org_admin)
 

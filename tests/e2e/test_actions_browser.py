@@ -146,6 +146,14 @@ def test_group_admin_sees_only_their_own_group_and_its_sub_groups_they_do_not_ad
     )
     assert published_to(poll) == ["North"]
 
+    # Unpublishing asks first, naming the group by its path.
+    page.get_by_role("button", name="Unpublish from Field Staff / North").click()
+    expect(page.get_by_role("heading", name="Unpublish Team lunch poll from Field Staff / North?")).to_be_visible()
+    page.get_by_role("button", name="Unpublish", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Unpublished Team lunch poll from Field Staff / North.")
+    expect(page.get_by_text("Not published to any group yet.")).to_be_visible()
+    assert published_to(poll) == []
+
 
 def test_a_member_sees_where_an_action_is_published_but_is_offered_no_publishing(page: Page, contoso):
     services.publish_action(action=contoso["poll"], group=contoso["north"], published_by=None)
@@ -157,3 +165,4 @@ def test_a_member_sees_where_an_action_is_published_but_is_offered_no_publishing
     expect(page.get_by_role("group", name="Groups to publish to")).to_have_count(0)
     expect(page.get_by_label("Include sub-groups")).to_have_count(0)
     expect(page.get_by_role("button", name="Publish", exact=True)).to_have_count(0)
+    expect(page.get_by_role("button", name="Unpublish from Field Staff / North")).to_have_count(0)

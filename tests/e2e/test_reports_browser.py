@@ -33,13 +33,13 @@ def test_org_admin_narrows_the_reports_to_one_group_and_downloads_its_figures(pa
     expect(page.get_by_role("heading", name="Imports and exports")).to_be_visible()
     screenshot(page, "reports.png")
 
-    # The picker names each group after its ancestors; the demo's group names already hold their parents'.
-    page.get_by_label("Groups").select_option(label="Field Staff / Field Staff / North")
+    # The picker names each group after its ancestors.
+    page.get_by_label("Groups").select_option(label="Field Staff / North")
     page.get_by_label("Period").select_option(label="Last 6 months")
     page.get_by_role("button", name="Show").click()
     members = page.locator("#members").get_by_role("table")
     expect(members.get_by_role("row")).to_have_count(2)  # the heading row and North
-    expect(members.get_by_role("rowheader", name="Field Staff / North")).to_be_visible()
+    expect(members.get_by_role("rowheader", name="North", exact=True)).to_be_visible()
     expect(page.locator("#activity").get_by_role("img", name="Last 6 months:")).to_be_visible()
 
     with page.expect_download() as download_info:
@@ -48,5 +48,5 @@ def test_org_admin_narrows_the_reports_to_one_group_and_downloads_its_figures(pa
     assert download.suggested_filename.startswith("contoso-members-")
     rows = list(csv.reader(io.StringIO(download.path().read_text(encoding="utf-8"))))
     assert rows[0] == ["Group", "Admins", "Other members", "All members"]
-    assert [row[0] for row in rows[1:]] == ["Field Staff / North"]
+    assert [row[0] for row in rows[1:]] == ["North"]
     assert refused == []

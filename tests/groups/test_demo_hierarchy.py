@@ -18,7 +18,7 @@ def test_demo_has_a_hierarchy_with_an_admin_in_every_group_and_each_role_to_log_
     contoso = Organization.objects.get(slug="contoso")
 
     depths = {row.group.name: row.depth for row in selectors.hierarchy_of(contoso)}
-    assert depths["Field Staff / North / Mobile Clinics"] == 2
+    assert depths["Mobile Clinics"] == 2
     assert max(depths.values()) >= 2 and len(depths) >= 6
     without_admin = Group.objects.exclude(
         Exists(GroupMembership.objects.filter(group=OuterRef("pk"), role=GroupMembership.Role.ADMIN))
@@ -31,10 +31,32 @@ def test_demo_has_a_hierarchy_with_an_admin_in_every_group_and_each_role_to_log_
         Role.GROUP_ADMIN,
         Role.MEMBER,
     ]
-    assert list(ravi.group_memberships.values_list("group__name", "role")) == [("Field Staff / North", "admin")]
-    assert list(meera.group_memberships.values_list("group__name", "role")) == [("Field Staff / North", "member")]
+    assert list(ravi.group_memberships.values_list("group__name", "role")) == [("North", "admin")]
+    assert list(meera.group_memberships.values_list("group__name", "role")) == [("North", "member")]
     # Something for Asha to map on Settings.
     assert Group.objects.filter(organization=None, memberships__user=asha, memberships__role="admin").exists()
+
+
+def test_demo_groups_bear_their_own_names_so_that_each_path_names_a_group_once(db):
+    call_command("seed_demo", users=20, stdout=StringIO())
+    contoso = Organization.objects.get(slug="contoso")
+
+    assert [group.path for group in selectors.by_path(Group.objects.filter(organization=contoso))] == [
+        "Community Health Workers",
+        "Field Staff",
+        "Field Staff / North",
+        "Field Staff / North / Mobile Clinics",
+        "Field Staff / South",
+        "Head Office",
+        "Head Office / Finance",
+    ]
+    # The logins, as the README lists them, name Ravi's and Meera's group by its path.
+    _, (_, _, ravi_role), (_, _, meera_role) = DEMO_LOGINS
+    north = Group.objects.get(organization=contoso, memberships__user__own_name="Ravi Groupadmin")
+    assert (ravi_role, meera_role) == (
+        f"group admin of {selectors.path_of(north)}",
+        f"member of {selectors.path_of(north)}",
+    )
 
 
 def test_demo_organization_users_follow_the_membership_rule(db):

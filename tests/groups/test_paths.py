@@ -104,3 +104,16 @@ def test_the_reports_group_picker_shows_paths(client_for, organization, org_admi
     response = client_for(org_admin).get(reverse("reports:index", kwargs={"org_slug": organization.slug}))
     text = response.content.decode()
     assert f'<option value="{tree["clinics"].pk}" >Field Staff / North / Mobile Clinics</option>' in text
+
+
+def test_the_groups_under_some_are_found_however_deep_but_never_through_another_organization(
+    organization, other_organization, tree
+):
+    # Contoso's Field Staff > Fabrikam's Loan Desk > Contoso's Hidden: neither is under Field Staff for Contoso.
+    loan_desk = GroupFactory(organization=other_organization, name="Loan Desk", parent=tree["field_staff"])
+    GroupFactory(organization=organization, name="Hidden", parent=loan_desk)
+
+    under = selectors.subgroup_ids(organization, [tree["field_staff"].pk, tree["north"].pk])
+
+    assert under == {tree["clinics"].pk, tree["south"].pk}
+    assert selectors.subgroup_ids(organization, [tree["head_office"].pk]) == set()

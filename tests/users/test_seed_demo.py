@@ -30,7 +30,7 @@ def test_demo_data_gives_each_role_a_login_that_lands_where_it_should(db):
 
     group_admin = log_in(group_admin_phone)
     assert group_admin.redirect_chain[-1][0] == reverse("groups:list", kwargs={"org_slug": "contoso"})
-    assert [group.name for group in group_admin.context["page"]] == ["Field Staff / North"]
+    assert [group.name for group in group_admin.context["page"]] == ["North"]
     users = group_admin.client.get(reverse("users:list", kwargs={"org_slug": "contoso"}))
     listed = {m.name for m in users.context["page"]}
     assert "Meera Member" in listed and "Asha Admin" not in listed
@@ -61,10 +61,10 @@ def test_demo_data_has_history_for_the_reports(db):
     assert sum(jobs_per_month) == 11 and sum(1 for jobs in jobs_per_month if jobs) >= 4
 
     published = {row[0]: row[1:] for row in org_admin.context["publications"].rows}
-    assert published["Field Staff / North"][0] == 2 and published["Field Staff / North"][2] == 1
+    assert published["North"][0] == 2 and published["North"][2] == 1
 
     group_admin = log_in(group_admin_phone).client.get(reports)
-    assert [row[0] for row in group_admin.context["members"].rows] == ["Field Staff / North"]
+    assert [row[0] for row in group_admin.context["members"].rows] == ["North"]
     assert sum(joins for _, joins, _ in group_admin.context["activity"].rows) > 0
 
 
@@ -76,7 +76,7 @@ def test_demo_data_has_actions_and_connectors_published_to_groups(db):
     assert kinds == {"poll", "survey", "checklist", "announcement", "custom"}
     custom = Action.objects.get(organization=contoso, kind="custom")
     assert custom.package and custom.manifest["name"] == custom.name == "Clinic stock check"
-    north = Group.objects.get(name="Field Staff / North")
+    north = Group.objects.get(name="North")
     assert set(north.action_publications.values_list("action__name", flat=True)) == {
         "Daily attendance",
         "Quarterly pulse survey",

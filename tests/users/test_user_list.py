@@ -144,22 +144,57 @@ def test_page_size_can_be_chosen_among_the_offered_sizes(client_for, organizatio
 def test_a_page_runs_the_same_number_of_queries_whatever_its_size(
     client_for, organization, org_admin, django_assert_num_queries
 ):
-    group = GroupFactory(organization=organization)
-    for _n in range(120):
+    parent = GroupFactory(organization=organization, name="Field Staff")
+    groups = [GroupFactory(organization=organization, name=f"Team {n}", parent=parent) for n in range(3)]
+    for n in range(120):
         user = OrganizationUserFactory(organization=organization).user
-        GroupMembership.objects.create(group=group, user=user)
+        GroupMembership.objects.create(group=groups[n % 3], user=user)
     UserListPreference.objects.create(
         user=org_admin, organization=organization, columns=["added_at", "source", "groups", "added_by"]
     )
     client = client_for(org_admin)
     # session, user, organization, membership, group roles, attributes, preference, count, the page's ids,
-    # their rows, groups of the rows
-    with django_assert_num_queries(11):
+    # their rows, groups of the rows, the paths of those groups
+    with django_assert_num_queries(12):
         small = client.get(list_url(organization, per_page=25))
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         large = client.get(list_url(organization, per_page=100))
     assert len(small.context["page"]) == 25 and len(large.context["page"]) == 100
-    assert f"Via group {group.name}" in large.content.decode()
+    assert "Via group Team 0" in large.content.decode()
+    assert "<td>Field Staff / Team 2" in large.content.decode()
+
+
+def test_the_groups_column_names_each_group_by_its_path_in_hierarchy_order(
+    client_for, organization, other_organization, org_admin
+):
+    field_staff = GroupFactory(organization=organization, name="Field Staff")
+    north = GroupFactory(organization=organization, name="North", parent=field_staff)
+    clinics = GroupFactory(organization=organization, name="Mobile Clinics", parent=north)
+    head_office = GroupFactory(organization=organization, name="Head Office")
+    fabrikam_crew = GroupFactory(organization=other_organization, name="Fabrikam Crew")
+    nurse = OrganizationUserFactory(organization=organization, name="Nina Nurse").user
+    for group in (head_office, clinics, fabrikam_crew):
+        GroupMembership.objects.create(group=group, user=nurse)
+    GroupMembership.objects.create(group=north, user=nurse, role=GroupMembership.Role.ADMIN)
+    UserListPreference.objects.create(user=org_admin, organization=organization, columns=["groups"])
+
+    response = client_for(org_admin).get(list_url(organization, q="Nina"))
+
+    cells = response.content.decode()
+    assert "<td>Field Staff / North (admin), Field Staff / North / Mobile Clinics, Head Office\n</td>" in cells
+    assert "Fabrikam" not in cells
+
+
+def test_without_the_groups_column_no_paths_are_read(client_for, organization, org_admin, django_assert_num_queries):
+    group = GroupFactory(organization=organization, parent=GroupFactory(organization=organization))
+    GroupMembership.objects.create(group=group, user=OrganizationUserFactory(organization=organization).user)
+    UserListPreference.objects.create(user=org_admin, organization=organization, columns=["source"])
+    client = client_for(org_admin)
+
+    # As above, without the paths of the groups: the Source column says the group's name alone.
+    with django_assert_num_queries(11):
+        response = client.get(list_url(organization))
+    assert f"Via group {group.name}" in response.content.decode()
 
 
 def test_superuser_of_an_empty_organization_sees_how_to_add_users(client_for, superuser):
