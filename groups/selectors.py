@@ -1,9 +1,10 @@
 """Reads of groups, their hierarchy and members."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.conf import settings
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from actions.models import ActionPublication
 from connectors.models import ConnectorPublication
@@ -131,6 +132,55 @@ def by_path(groups: Iterable[Group]) -> list[Group]:
 def sorted_paths(groups: Iterable[Group]) -> list[str]:
     """The paths of these groups, in hierarchy order."""
     return [group.path for group in by_path(groups)]
+
+
+# The Bulk Upload Users files (see ``mapping_files``) -------------------------------------------
+
+# Groups whose memberships one query of the export reads: its ORDER BY names each of them.
+EXPORT_GROUPS_PER_QUERY = 200
+
+
+def bulk_groups_of(viewer: Viewer) -> list[Group]:
+    """The groups whose memberships ``viewer`` may add or remove in bulk, by path, each with its ``path`` and
+    ``parent_path`` ("" where its parent is not of the organization).
+
+    Two queries, however many groups: the groups (with their parents) and the organization's tree.
+    """
+    groups = list(policy.scope(viewer, Action.MANAGE_GROUP_MEMBERS, Group.objects.select_related("parent")))
+    # A parent mapped elsewhere is not the organization's to name: its child stands at the top, as in the tree.
+    parents = {
+        group.parent_id: group.parent
+        for group in groups
+        if group.parent_id and group.parent.organization_id == viewer.organization.pk
+    }
+    paths = paths_of([*groups, *parents.values()])
+    for group in groups:
+        group.path = paths[group.pk]
+        group.parent_path = paths[group.parent_id] if group.parent_id in parents else ""
+    return sorted(groups, key=lambda group: (group.path.casefold(), group.pk))
+
+
+def memberships_by_path(groups: list[Group]) -> Iterator[tuple[str, str, str]]:
+    """(group path, phone number in E.164, role) of every member of ``groups``, in their order, then by number.
+
+    A query per ``EXPORT_GROUPS_PER_QUERY`` groups, read ``EXPORT_CHUNK_SIZE`` rows at a time:
+    never more than that many rows in memory, nor a query per group or per member.
+    """
+    for start in range(0, len(groups), EXPORT_GROUPS_PER_QUERY):
+        chunk = groups[start : start + EXPORT_GROUPS_PER_QUERY]
+        place = Case(
+            *(When(group_id=group.pk, then=Value(index)) for index, group in enumerate(chunk)),
+            output_field=IntegerField(),
+        )
+        rows = (
+            GroupMembership.objects.filter(group_id__in=[group.pk for group in chunk])
+            .annotate(place=place)
+            .order_by("place", "user__phone_number")
+            .values_list("place", "user__phone_number", "role")
+            .iterator(chunk_size=settings.EXPORT_CHUNK_SIZE)
+        )
+        for index, phone_number, role in rows:
+            yield chunk[index].path, phone_number, role
 
 
 def subgroup_ids(organization: Organization | int, group_ids: Iterable[int]) -> set[int]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import bulk_views, views
 
 app_name = "groups"
 
@@ -8,6 +8,10 @@ urlpatterns = [
     path("", views.group_list, name="list"),
     path("mine/", views.my_groups, name="mine"),
     path("hierarchy/", views.hierarchy, name="hierarchy"),
+    path("bulk/user-group-mapping-template.csv", bulk_views.user_mapping_template, name="user_mapping_template"),
+    path("bulk/parent-group-mapping-template.csv", bulk_views.parent_mapping_template, name="parent_mapping_template"),
+    path("bulk/user-group-mapping.csv", bulk_views.export_user_mapping, name="export_user_mapping"),
+    path("bulk/parent-group-mapping.csv", bulk_views.export_parent_mapping, name="export_parent_mapping"),
     path("<id:group_id>/", views.group_detail, name="detail"),
     path("<id:group_id>/move/", views.move_group, name="move"),
     path("<id:group_id>/rename/", views.rename_group, name="rename"),

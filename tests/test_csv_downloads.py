@@ -41,6 +41,10 @@ CSV_DOWNLOADS = [
     "reports:jobs_csv",
     "reports:members_csv",
     "reports:publications_csv",
+    "groups:user_mapping_template",
+    "groups:parent_mapping_template",
+    "groups:export_user_mapping",
+    "groups:export_parent_mapping",
 ]
 
 
@@ -49,6 +53,11 @@ def hostile_organization(organization, org_admin):
     text = AttributeDefinitionFactory(organization=organization, name=HOSTILE[0])
     AttributeDefinitionFactory(organization=organization, name="@Level", value_type="number")
     group = GroupFactory(organization=organization, name=HOSTILE[3])
+    # Named by its path in the Bulk Upload Users files: a formula above it, another under it.
+    GroupFactory(
+        organization=organization, name=HOSTILE[1], parent=GroupFactory(organization=organization, name=HOSTILE[0])
+    )
+    GroupFactory(organization=organization, name=HOSTILE[4], parent=group)
     GroupMembershipFactory(group=group, user=org_admin, role=GroupMembership.Role.ADMIN)
     # Named by the organization like a formula too: the audit log's "Who did it" starts with it.
     OrganizationUser.objects.filter(organization=organization, user=org_admin).update(name=HOSTILE[2])

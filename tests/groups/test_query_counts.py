@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from groups.models import GroupMembership
+from groups.models import Group, GroupMembership
 
 from ..factories import GroupFactory, GroupMembershipFactory, UserFactory
 
@@ -60,3 +60,29 @@ def test_a_group_page_runs_the_same_queries_for_5_and_50_members(client_for, org
         GroupMembershipFactory(group=admin_group)
     many = queries_for(client, address)
     assert few == many
+
+
+def queries_to_download(client, url) -> tuple[int, bytes]:
+    """A streamed file's queries run as it is read: counted until its last byte."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+        body = b"".join(response.streaming_content)
+    assert response.status_code == 200
+    return len(captured), body
+
+
+@pytest.mark.parametrize("download", ["groups:export_user_mapping", "groups:export_parent_mapping"])
+def test_export_existing_groups_runs_the_same_queries_for_5_and_50_groups(
+    client_for, organization, org_admin, download
+):
+    address = reverse(download, kwargs={"org_slug": organization.slug})
+    client = client_for(org_admin)
+    make_groups(organization, 5, admin=org_admin)
+    few, small_file = queries_to_download(client, address)
+    make_groups(organization, 45, admin=org_admin, first=5)
+    for group in Group.objects.filter(organization=organization)[:10]:
+        for _ in range(5):
+            GroupMembershipFactory(group=group)
+    many, big_file = queries_to_download(client, address)
+    assert few == many
+    assert big_file.count(b"\n") > 2 * small_file.count(b"\n")

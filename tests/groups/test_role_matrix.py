@@ -111,6 +111,12 @@ MATRIX: dict[str, list[Case]] = {
             data={"role": "admin"},
             done="other_member_promoted",
         ),
+        # Bulk Upload Users: its templates, and Export Existing Groups of the groups one's role reaches
+        # (the files' content per role: tests/groups/test_mapping_files.py).
+        Case("GET groups:user_mapping_template", {}, [200, 200, 403, 404, 200, "login"]),
+        Case("GET groups:parent_mapping_template", {}, [200, 200, 403, 404, 200, "login"]),
+        Case("GET groups:export_user_mapping", {}, [200, 200, 403, 404, 200, "login"]),
+        Case("GET groups:export_parent_mapping", {}, [200, 200, 403, 404, 200, "login"]),
     ],
     "View reports": [
         Case("GET reports:index", {}, [200, 200, 403, 404, 200, "login"]),
