@@ -432,6 +432,10 @@ BUTTONS = [
     ("groups:list", {}, "settings:create_group", [True, True, False, None, True]),
     ("groups:list", {}, "users:list", [True, True, False, None, True]),
     ("groups:list", {}, "reports:index", [True, True, False, None, True]),
+    ("groups:list", {}, "groups:user_mapping_template", [True, True, False, None, True]),
+    ("groups:list", {}, "groups:parent_mapping_template", [True, True, False, None, True]),
+    ("groups:list", {}, "groups:export_user_mapping", [True, True, False, None, True]),
+    ("groups:list", {}, "groups:export_parent_mapping", [True, True, False, None, True]),
     ("groups:hierarchy", {}, "groups:detail other_group", [True, False, False, None, True]),
     ("groups:hierarchy", {}, "groups:detail admin_group", [True, True, True, None, True]),
     # Publishing is offered to those whose role reaches a group; changing is the creator's and the org admins'.
