@@ -8,9 +8,11 @@ a Fabrikam group.
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from groups import mapping_files, selectors
 from groups.models import GroupMembership
@@ -259,6 +261,21 @@ def test_group_names_that_look_like_formulas_stay_text_and_read_back_as_their_pa
         ['=HYPERLINK("http://x","y")', ""],
         ['=HYPERLINK("http://x","y") / @SUM(A1)', '=HYPERLINK("http://x","y")'],
     ]
+
+
+def test_the_exports_are_named_for_the_moment_in_the_organizations_zone(
+    client_for, organization, org_admin, monkeypatch
+):
+    organization.time_zone = "Pacific/Kiritimati"  # UTC+14: already tomorrow at 11:00 UTC
+    organization.save()
+    today = timezone.now().date()
+    monkeypatch.setattr(timezone, "now", lambda: datetime(today.year, today.month, today.day, 11, 0, 5, tzinfo=UTC))
+    tomorrow = today + timedelta(days=1)
+    client = client_for(org_admin)
+
+    for name, kind in [("groups:export_user_mapping", "user"), ("groups:export_parent_mapping", "parent")]:
+        disposition = client.get(url(name, organization))["Content-Disposition"]
+        assert disposition == f'attachment; filename="contoso-{kind}-group-mapping-{tomorrow:%Y-%m-%d}-010005.csv"'
 
 
 def test_an_organization_without_groups_exports_the_headers_alone(client_for, organization, org_admin):
