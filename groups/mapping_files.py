@@ -14,16 +14,17 @@ exported, edited or not, reads back as what it says.
 Every file is written through ``GuardedWriter``: a group named like a formula stays text.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from imports.formulas import GuardedWriter
 
-from .models import Group
+from .models import Group, GroupMembership
 from .selectors import PATH_SEPARATOR, memberships_by_path
 
 USER_MAPPING_HEADER = ["Group", "Phone Number", "User Type"]
 PARENT_MAPPING_HEADER = ["Child Group", "Parent Group"]
-USER_TYPES = ("admin", "member")
+# As the roles are stored, so that an exported role reads back as itself.
+USER_TYPES = tuple(GroupMembership.Role.values)
 
 EXAMPLE_PARENT = "Field Staff"
 EXAMPLE_GROUP = f"{EXAMPLE_PARENT}{PATH_SEPARATOR}North"
@@ -56,7 +57,7 @@ class _Line:
         return text
 
 
-def _csv_blocks(header: list[str], rows: Iterable[list[str]]) -> Iterator[str]:
+def _csv_blocks(header: list[str], rows: Iterable[Sequence[str]]) -> Iterator[str]:
     """The file in blocks: a BOM first, so that Excel reads it as UTF-8; never more than a block in memory."""
     writer = GuardedWriter(_Line())
     block = ["\ufeff", writer.writerow(header)]
@@ -82,11 +83,9 @@ def parent_mapping_template() -> str:
 def user_mapping_lines(groups: list[Group]) -> Iterator[str]:
     """Every membership of ``groups`` (with their ``path``, see ``selectors.bulk_groups_of``) in the template's columns.
 
-    Numbers in E.164 and the role as the User Type column reads it, so that the file imports back unchanged.
+    Numbers in E.164 and roles as stored, so that the file, imported back, changes nothing.
     """
-    return _csv_blocks(
-        USER_MAPPING_HEADER, ([path, phone_number, role] for path, phone_number, role in memberships_by_path(groups))
-    )
+    return _csv_blocks(USER_MAPPING_HEADER, memberships_by_path(groups))
 
 
 def parent_mapping_lines(groups: list[Group]) -> Iterator[str]:
