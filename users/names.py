@@ -58,7 +58,7 @@ def sort_key(path: str = "name"):
 
     On PostgreSQL, ICU's root collation (case and accents weigh only between otherwise equal
     names); SQLite, the embedded default, folds ASCII letters' case alone. The Users list's
-    name indexes (users migration 0010) are on exactly these expressions.
+    name index (users migration 0010) is on exactly this expression, ascending.
     """
     collation = "und-x-icu" if connection.vendor == "postgresql" else "NOCASE"
     return Collate(NullIf(F(path), Value("")), collation)

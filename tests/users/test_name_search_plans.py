@@ -156,16 +156,9 @@ def test_a_number_search_is_answered_by_the_peoples_trigram_index(large_organiza
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "params, index",
-    [
-        ({}, "users_orguser_name_sort_asc"),
-        ({"sort": "name"}, "users_orguser_name_sort_asc"),
-        ({"sort": "-name"}, "users_orguser_name_sort_desc"),
-    ],
-)
-def test_the_first_page_by_name_is_read_from_the_name_index_in_order(large_organization, params, index):
+@pytest.mark.parametrize("params", [{}, {"sort": "name"}])
+def test_the_first_page_by_name_is_read_from_the_name_index_in_order(large_organization, params):
     plan = _page_ids(_users_list(*large_organization, **params)).explain()
-    assert index in plan, plan
+    assert "users_orguser_name_sort_asc" in plan, plan
     _assert_reads_no_whole_table(plan)
     _assert_sorts_no_whole_organization(plan)
