@@ -63,6 +63,10 @@ def claim(jobs: QuerySet, job_id: int, run_id: str, *, active_status: str, stale
         if held_by_other and job.heartbeat_at and job.heartbeat_at > stale_before:
             return None
         job.claimed_by, job.heartbeat_at, job.attempts = run_id, timezone.now(), job.attempts + 1
+        if job.queued_at is None:
+            # A worker has its task, so the broker took it, even if whoever sent it has not
+            # recorded that yet (or the task reached the broker by another way).
+            reset = {**reset, "queued_at": job.heartbeat_at}
         for name, value in reset.items():
             setattr(job, name, value)
         job.save(update_fields=["claimed_by", "heartbeat_at", "attempts", *reset])

@@ -99,3 +99,12 @@ def test_two_workers_sent_the_same_job_run_it_once(redis_url, organization, org_
         wait_for(lambda: messages_in_redis() == (0, left_by_earlier_tests), what="both messages to be acknowledged")
         assert first.process.poll() is None and second.process.poll() is None
     assert_imported_once(job, organization)
+
+
+def test_a_job_a_worker_runs_counts_as_queued_even_before_its_sender_recorded_it(make_job):
+    """The task reached a worker, so the broker took it: the history never shows it waiting afterwards."""
+    job = make_job("Name,Phone Number\nAsha,+919812300001\n", queued=False)
+    assert job.is_waiting_for_queue
+    services.run_import(job_id=job.pk, run_id="delivered-before-recorded")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.COMPLETED and job.queued_at is not None
