@@ -11,8 +11,10 @@ from functools import cached_property
 
 from django import forms
 from django.contrib import messages
-from django.db.models import QuerySet
+from django.db import transaction
+from django.db.models import Model, QuerySet
 
+from audit import services as audit
 from groups import selectors as group_selectors
 from groups.forms import GroupMultipleChoiceField
 from groups.models import Group
@@ -75,6 +77,58 @@ def publish_to_groups(
         if group.pk in targets:
             (published if publish_one(group) else already).append(group)
     return Publishing(published=published, already=already, skipped=[g for g in in_order if g.pk not in targets])
+
+
+def publish_entry(
+    *,
+    viewer: Viewer,
+    entry: Model,
+    kind: str,
+    publications: QuerySet,
+    permission: Permission,
+    verb: str,
+    groups: Iterable[Group],
+    include_subgroups: bool,
+) -> Publishing:
+    """Publish an Action or a Connector (``entry``, its ``kind``) to several groups at once, or to none.
+
+    ``publications`` are its kind's publication rows; one audit event names every group it
+    was published to. Raises NotPublishable, and publishes nothing, if ``viewer`` may not
+    publish to one of ``groups``.
+    """
+
+    def publish_one(group: Group) -> bool:
+        _, created = publications.get_or_create(**{kind: entry}, group=group, defaults={"published_by": viewer.user})
+        return created
+
+    with transaction.atomic():
+        outcome = publish_to_groups(
+            viewer=viewer,
+            permission=permission,
+            chosen=groups,
+            include_subgroups=include_subgroups,
+            publish_one=publish_one,
+        )
+        if outcome.published:
+            record_publication(
+                verb, entry, kind, outcome.published, viewer.user, labels=outcome.labels(outcome.published)
+            )
+    return outcome
+
+
+def record_publication(
+    verb: str, entry: Model, kind: str, groups: list[Group], actor, labels: list[str] | None = None
+) -> None:
+    """One event for publishing ``entry`` to (or unpublishing it from) ``groups``, linked to the group when one."""
+    if labels is None:
+        labels = group_selectors.sorted_paths(groups)
+    audit.record(
+        organization=entry.organization_id,
+        verb=verb,
+        actor=actor,
+        group=groups[0] if len(groups) == 1 else None,
+        details={kind: entry.name, **audit.groups_details(labels)},
+    )
 
 
 def listed(labels: list[str]) -> str:

@@ -82,7 +82,7 @@ def publish_action(*, action: Action, group: Group, published_by: User) -> tuple
             action=action, group=group, defaults={"published_by": published_by}
         )
         if created:
-            _record_publication(AuditEvent.Verb.ACTION_PUBLISHED, action, [group], published_by)
+            publishing.record_publication(AuditEvent.Verb.ACTION_PUBLISHED, action, "action", [group], published_by)
     return publication, created
 
 
@@ -93,48 +93,21 @@ def publish_action_to_groups(
 
     Raises publishing.NotPublishable, and publishes nothing, if ``viewer`` may not publish to one of ``groups``.
     """
-
-    def publish_one(group: Group) -> bool:
-        _, created = ActionPublication.objects.get_or_create(
-            action=action, group=group, defaults={"published_by": viewer.user}
-        )
-        return created
-
-    with transaction.atomic():
-        outcome = publishing.publish_to_groups(
-            viewer=viewer,
-            permission=Permission.PUBLISH_ACTIONS,
-            chosen=groups,
-            include_subgroups=include_subgroups,
-            publish_one=publish_one,
-        )
-        if outcome.published:
-            _record_publication(
-                AuditEvent.Verb.ACTION_PUBLISHED,
-                action,
-                outcome.published,
-                viewer.user,
-                labels=outcome.labels(outcome.published),
-            )
-    return outcome
+    return publishing.publish_entry(
+        viewer=viewer,
+        entry=action,
+        kind="action",
+        publications=ActionPublication.objects,
+        permission=Permission.PUBLISH_ACTIONS,
+        verb=AuditEvent.Verb.ACTION_PUBLISHED,
+        groups=groups,
+        include_subgroups=include_subgroups,
+    )
 
 
 def unpublish_action(*, publication: ActionPublication, unpublished_by: User) -> None:
     with transaction.atomic():
-        _record_publication(AuditEvent.Verb.ACTION_UNPUBLISHED, publication.action, [publication.group], unpublished_by)
+        publishing.record_publication(
+            AuditEvent.Verb.ACTION_UNPUBLISHED, publication.action, "action", [publication.group], unpublished_by
+        )
         publication.delete()
-
-
-def _record_publication(
-    verb: AuditEvent.Verb, action: Action, groups: list[Group], actor: User, labels: list[str] | None = None
-) -> None:
-    """One event for publishing to (or unpublishing from) ``groups``, linked to the group when there is one."""
-    if labels is None:
-        labels = group_selectors.sorted_paths(groups)
-    audit.record(
-        organization=action.organization_id,
-        verb=verb,
-        actor=actor,
-        group=groups[0] if len(groups) == 1 else None,
-        details={"action": action.name, **audit.groups_details(labels)},
-    )

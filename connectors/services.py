@@ -100,7 +100,9 @@ def publish_connector(*, connector: Connector, group: Group, published_by: User)
             connector=connector, group=group, defaults={"published_by": published_by}
         )
         if created:
-            _record_publication(AuditEvent.Verb.CONNECTOR_PUBLISHED, connector, [group], published_by)
+            publishing.record_publication(
+                AuditEvent.Verb.CONNECTOR_PUBLISHED, connector, "connector", [group], published_by
+            )
     return publication, created
 
 
@@ -111,50 +113,25 @@ def publish_connector_to_groups(
 
     Raises publishing.NotPublishable, and publishes nothing, if ``viewer`` may not publish to one of ``groups``.
     """
-
-    def publish_one(group: Group) -> bool:
-        _, created = ConnectorPublication.objects.get_or_create(
-            connector=connector, group=group, defaults={"published_by": viewer.user}
-        )
-        return created
-
-    with transaction.atomic():
-        outcome = publishing.publish_to_groups(
-            viewer=viewer,
-            permission=Permission.PUBLISH_CONNECTORS,
-            chosen=groups,
-            include_subgroups=include_subgroups,
-            publish_one=publish_one,
-        )
-        if outcome.published:
-            _record_publication(
-                AuditEvent.Verb.CONNECTOR_PUBLISHED,
-                connector,
-                outcome.published,
-                viewer.user,
-                labels=outcome.labels(outcome.published),
-            )
-    return outcome
+    return publishing.publish_entry(
+        viewer=viewer,
+        entry=connector,
+        kind="connector",
+        publications=ConnectorPublication.objects,
+        permission=Permission.PUBLISH_CONNECTORS,
+        verb=AuditEvent.Verb.CONNECTOR_PUBLISHED,
+        groups=groups,
+        include_subgroups=include_subgroups,
+    )
 
 
 def unpublish_connector(*, publication: ConnectorPublication, unpublished_by: User) -> None:
     with transaction.atomic():
-        _record_publication(
-            AuditEvent.Verb.CONNECTOR_UNPUBLISHED, publication.connector, [publication.group], unpublished_by
+        publishing.record_publication(
+            AuditEvent.Verb.CONNECTOR_UNPUBLISHED,
+            publication.connector,
+            "connector",
+            [publication.group],
+            unpublished_by,
         )
         publication.delete()
-
-
-def _record_publication(
-    verb: AuditEvent.Verb, connector: Connector, groups: list[Group], actor: User, labels: list[str] | None = None
-) -> None:
-    """One event for publishing to (or unpublishing from) ``groups``, linked to the group when there is one."""
-    if labels is None:
-        labels = group_selectors.sorted_paths(groups)
-    audit.record(
-        organization=connector.organization_id,
-        verb=verb,
-        actor=actor,
-        group=groups[0] if len(groups) == 1 else None,
-        details={"connector": connector.name, **audit.groups_details(labels)},
-    )
