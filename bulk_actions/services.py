@@ -300,22 +300,17 @@ def sweep_stale_bulk_jobs() -> list[int]:
     """Requeue jobs nobody has worked on for a while (to resume where they stopped); fail them after too many tries."""
     from .tasks import enqueue_bulk_job
 
-    requeued = []
-    with transaction.atomic():
-        stale = jobs.stalled(BulkJob.objects.all(), stale_after_seconds=settings.BULK_ACTIONS_STALE_AFTER_SECONDS)
-        for job in stale:
-            if job.attempts >= settings.BULK_ACTIONS_MAX_ATTEMPTS:
-                job.status, job.finished_at, job.claimed_by = BulkJob.Status.FAILED, timezone.now(), ""
-                job.failure_reason = (
-                    f"The bulk action stopped {job.attempts} times without finishing (its worker was lost), "
-                    f"after {job.rows_done} of {job.total_rows or job.selected_count} people. "
-                    "Run it again for those left; if it keeps stopping, contact support."
-                )
-                job.save(update_fields=["status", "finished_at", "claimed_by", "failure_reason"])
-                continue
-            jobs.requeue(job, enqueue_bulk_job)
-            requeued.append(job.pk)
-    return requeued
+    return jobs.sweep(
+        BulkJob.objects.all(),
+        stale_after_seconds=settings.BULK_ACTIONS_STALE_AFTER_SECONDS,
+        max_attempts=settings.BULK_ACTIONS_MAX_ATTEMPTS,
+        enqueue=enqueue_bulk_job,
+        give_up=lambda job: (
+            f"The bulk action stopped {job.attempts} times without finishing (its worker was lost), "
+            f"after {job.rows_done} of {job.total_rows or job.selected_count} people. "
+            "Run it again for those left; if it keeps stopping, contact support."
+        ),
+    )
 
 
 def queue_waiting_job(*, job: BulkJob) -> bool:

@@ -398,29 +398,24 @@ def sweep_stale_exports() -> list[int]:
     """
     from .tasks import enqueue_export
 
-    requeued, failed = [], []
-    with transaction.atomic():
-        stale = jobs.stalled(
-            ExportJob.objects.all(),
-            stale_after_seconds=settings.EXPORT_STALE_AFTER_SECONDS,
-        )
-        for job in stale:
-            if job.attempts >= settings.EXPORT_MAX_ATTEMPTS:
-                job.status, job.finished_at, job.claimed_by = ExportJob.Status.FAILED, timezone.now(), ""
-                job.failure_reason = (
-                    f"The export stopped {job.attempts} times without finishing (its worker was lost). "
-                    "Request it again; if it keeps stopping, contact support."
-                )
-                _save_error_log(job)
-                job.save(update_fields=["status", "finished_at", "claimed_by", "failure_reason", "error_log"])
-                _record_finished(job)
-                failed.append(job)
-                continue
-            jobs.requeue(job, enqueue_export)
-            requeued.append(job.pk)
-    for job in failed:
+    def after_giving_up(job: ExportJob) -> None:
+        _save_error_log(job)
+        job.save(update_fields=["error_log"])
+        _record_finished(job)
+        # A half file is of no use either way: a run that takes the job over starts its file again.
         _discard_partial_files(job)
-    return requeued
+
+    return jobs.sweep(
+        ExportJob.objects.all(),
+        stale_after_seconds=settings.EXPORT_STALE_AFTER_SECONDS,
+        max_attempts=settings.EXPORT_MAX_ATTEMPTS,
+        enqueue=enqueue_export,
+        give_up=lambda job: (
+            f"The export stopped {job.attempts} times without finishing (its worker was lost). "
+            "Request it again; if it keeps stopping, contact support."
+        ),
+        after_giving_up=after_giving_up,
+    )
 
 
 def queue_waiting_job(*, job: ExportJob) -> bool:

@@ -466,25 +466,17 @@ def sweep_stale_jobs() -> list[int]:
     """
     from .tasks import enqueue_import
 
-    requeued = []
-    with transaction.atomic():
-        stale = jobs.stalled(
-            ImportJob.objects.all(),
-            stale_after_seconds=settings.IMPORT_STALE_AFTER_SECONDS,
-        )
-        for job in stale:
-            if job.attempts >= settings.IMPORT_MAX_ATTEMPTS:
-                job.status, job.finished_at, job.claimed_by = ImportJob.Status.FAILED, timezone.now(), ""
-                job.failure_reason = (
-                    f"The import stopped {job.attempts} times without finishing (its worker was lost) "
-                    f"after row {job.rows_done + 1}. Rows before it were imported."
-                )
-                job.save(update_fields=["status", "finished_at", "claimed_by", "failure_reason"])
-                _record_finished(job)
-                continue
-            jobs.requeue(job, enqueue_import)
-            requeued.append(job.pk)
-    return requeued
+    return jobs.sweep(
+        ImportJob.objects.all(),
+        stale_after_seconds=settings.IMPORT_STALE_AFTER_SECONDS,
+        max_attempts=settings.IMPORT_MAX_ATTEMPTS,
+        enqueue=enqueue_import,
+        give_up=lambda job: (
+            f"The import stopped {job.attempts} times without finishing (its worker was lost) "
+            f"after row {job.rows_done + 1}. Rows before it were imported."
+        ),
+        after_giving_up=_record_finished,
+    )
 
 
 def queue_waiting_job(*, job: ImportJob) -> bool:

@@ -110,3 +110,33 @@ def requeue(job: BackgroundJob, enqueue: Callable[[int], object]) -> None:
     job.claimed_by, job.heartbeat_at, job.queued_at = "", timezone.now(), None
     job.save(update_fields=["claimed_by", "heartbeat_at", "queued_at"])
     transaction.on_commit(lambda pk=job.pk: enqueue(pk))
+
+
+def sweep(
+    jobs: QuerySet,
+    *,
+    stale_after_seconds: int,
+    max_attempts: int,
+    enqueue: Callable[[int], object],
+    give_up: Callable[[BackgroundJob], str],
+    after_giving_up: Callable[[BackgroundJob], None] | None = None,
+) -> list[int]:
+    """Requeue the active jobs whose run went quiet (or whose task never reached the broker); return their ids.
+
+    A job tried ``max_attempts`` times is failed instead, with the reason ``give_up`` returns;
+    ``after_giving_up`` then keeps and records what else the failed job needs, in the same
+    transaction as the rest.
+    """
+    requeued = []
+    with transaction.atomic():
+        for job in stalled(jobs, stale_after_seconds=stale_after_seconds):
+            if job.attempts < max_attempts:
+                requeue(job, enqueue)
+                requeued.append(job.pk)
+                continue
+            job.status, job.finished_at, job.claimed_by = job.Status.FAILED, timezone.now(), ""
+            job.failure_reason = give_up(job)
+            job.save(update_fields=["status", "finished_at", "claimed_by", "failure_reason"])
+            if after_giving_up is not None:
+                after_giving_up(job)
+    return requeued
