@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from bulk_actions.models import BulkJob
 from exports import services as export_services
 from exports.models import ExportJob
 from imports import services as import_services
@@ -91,6 +92,20 @@ def test_the_same_moment_reads_in_each_organizations_own_zone(
     assert f'{utc} title="America/New_York">2 Jan 2026, 03:35 EST</time>' in fabrikam
     # Nothing of the request's zone stays behind for whatever this thread serves next.
     assert timezone.get_current_timezone_name() == "UTC"
+
+
+@pytest.mark.parametrize("history", ["imports:history", "exports:history", "bulk_actions:history"])
+def test_every_job_history_shows_when_in_the_zone(client_for, kolkata, org_admin, history):
+    if history == "imports:history":
+        import_job(kolkata, org_admin)
+    elif history == "exports:history":
+        job = ExportJob.objects.create(organization=kolkata, requested_by=org_admin, file_name="e.csv", token="tz-e")
+        ExportJob.objects.filter(pk=job.pk).update(created_at=MOMENT)
+    else:
+        job = BulkJob.objects.create(organization=kolkata, requested_by=org_admin, kind=BulkJob.Kind.DELETE)
+        BulkJob.objects.filter(pk=job.pk).update(created_at=MOMENT)
+    page = client_for(org_admin).get(url(history, kolkata)).content.decode()
+    assert '<time datetime="2026-01-02T08:35:00+00:00" title="Asia/Kolkata">2 Jan 2026, 14:05 IST</time>' in page
 
 
 @pytest.mark.parametrize(
