@@ -80,6 +80,10 @@ class BulkJob(BackgroundJob):
         return self.get_status_display()
 
     @property
+    def status_badge(self) -> str:
+        return "queued" if self.is_processing and not self.is_started else self.status
+
+    @property
     def result(self) -> str:
         """ "Removed 2 people from Sales North; 1 of them left Contoso too. 1 refused.": what the job did."""
         done = _people(self.done_count)

@@ -4,7 +4,8 @@ A job is a row (a ``BackgroundJob``) that one run at a time owns (see ``claims``
 to a Celery task when its row commits, claimed by the run that takes it, saves its progress
 with a heartbeat, and is finished, Completed or Failed, by that run. One sweeper requeues, for
 every registered kind, the jobs whose run went quiet or whose task never reached the broker,
-and fails those tried too often.
+and fails those tried too often. The history, its "Retry now" button and the downloads are
+written once too (``jobs.views``, ``templates/partials/_job_history.html`` and ``_job_status.html``).
 
 Adding a kind
 -------------
@@ -12,15 +13,15 @@ Adding a kind
    ``COMPLETED`` and ``FAILED`` and an active status named by ``ACTIVE_STATUS``; then the kind,
    beside it::
 
-       REPORT_JOBS = jobs.register(
+       ARCHIVE_JOBS = jobs.register(
            jobs.JobKind(
-               name="report",
-               model=ReportJob,
-               task="reports.tasks.run_report",
-               stale_after_setting="REPORT_STALE_AFTER_SECONDS",
-               max_attempts_setting="REPORT_MAX_ATTEMPTS",
-               give_up=lambda job: f"The report stopped {job.attempts} times without finishing.",
-               after_giving_up="reports.services.record_finished",  # optional
+               name="archive",
+               model=ArchiveJob,
+               task="archives.tasks.archive_users",
+               stale_after_setting="ARCHIVE_STALE_AFTER_SECONDS",
+               max_attempts_setting="ARCHIVE_MAX_ATTEMPTS",
+               give_up=lambda job: f"The archive stopped {job.attempts} times without finishing.",
+               after_giving_up="archives.services.record_finished",  # optional
            )
        )
 
@@ -30,7 +31,12 @@ Adding a kind
    transaction; its run does ``jobs.claim_job(KIND, job_id, run_id)``, works in transactions
    that ``jobs.hold_claim(job, run_id)`` (or calls ``jobs.save_progress(job, run_id, **fields)``),
    and ends with ``jobs.finish(job, run_id, failure=..., on_finished=record_finished)``.
-   A "Retry now" button calls ``jobs.queue_waiting(job)``.
+4. The views stay the kind's own, thin: they check its permission and find the job in the
+   organization, then return ``job_views.history(...)``, ``job_views.retry_queue(...)``,
+   ``job_views.download_original(job)`` or ``job_views.download_log(...)`` (``from
+   kaizala_portal.jobs import views as job_views``). Its ``_history_table.html`` extends
+   ``partials/_job_history.html``, fills the blocks ``head``, ``row`` and ``empty``, and shows
+   each job's status with ``partials/_job_status.html``.
 
 Nothing else: the one sweeper task (``kaizala_portal.jobs.sweep_stale_jobs``) finds the kind
 in the registry.

@@ -40,6 +40,21 @@ class BackgroundJob(models.Model):
         abstract = True
 
     @property
+    def is_active(self) -> bool:
+        """Still to run or running: its history refreshes itself while a job on the page is."""
+        return self.status == self.ACTIVE_STATUS
+
+    @property
+    def status_label(self) -> str:
+        """The status the history shows (a kind may tell Queued from Processing)."""
+        return self.get_status_display()
+
+    @property
+    def status_badge(self) -> str:
+        """The badge's colour: a status name (see the portal's CSS)."""
+        return self.status
+
+    @property
     def is_waiting_for_queue(self) -> bool:
         """Kept, but its task has not reached the broker (Redis did not answer)."""
         return self.status == self.ACTIVE_STATUS and self.queued_at is None and not self.claimed_by
