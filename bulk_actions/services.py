@@ -11,7 +11,7 @@ anywhere is resumed by the next without doing anyone twice. Small jobs run in th
 request that confirmed them; larger ones in a worker, queued once the job row commits.
 """
 
-import io
+import itertools
 import logging
 import uuid
 from collections.abc import Iterator
@@ -25,7 +25,7 @@ from exports import services as export_services
 from exports.models import ExportJob
 from groups import services as group_services
 from groups.models import Group, GroupMembership
-from imports.formulas import GuardedWriter
+from imports.formulas import csv_lines
 from kaizala_portal import jobs, policy
 from kaizala_portal.jobs import LostClaim
 from kaizala_portal.policy import Action, Viewer
@@ -271,22 +271,8 @@ REPORT_HEADER = ["Name", "Phone Number", "Outcome", "Reason"]
 
 def report_lines(job: BulkJob) -> Iterator[str]:
     """Who the job skipped or refused, and why, as CSV lines (the failure first, when it failed)."""
-    out = io.StringIO()
-    writer = GuardedWriter(out)
-
-    def flush() -> str:
-        text = out.getvalue()
-        out.seek(0)
-        out.truncate()
-        return text
-
-    out.write("\ufeff")
-    writer.writerow(REPORT_HEADER)
-    if job.failure_reason:
-        writer.writerow(["", "", "Failed", job.failure_reason])
-    yield flush()
-    for outcome in job.outcomes.order_by("pk").iterator(chunk_size=2000):
-        writer.writerow([outcome.name, outcome.phone_number, outcome.get_outcome_display(), outcome.reason])
-        if out.tell() > 64 * 1024:
-            yield flush()
-    yield flush()
+    head = [REPORT_HEADER] + ([["", "", "Failed", job.failure_reason]] if job.failure_reason else [])
+    outcomes = job.outcomes.order_by("pk").iterator(chunk_size=2000)
+    return csv_lines(
+        itertools.chain(head, ([o.name, o.phone_number, o.get_outcome_display(), o.reason] for o in outcomes))
+    )

@@ -12,7 +12,6 @@ again from the start (an export changes nothing, so starting over is always safe
 """
 
 import functools
-import io
 import itertools
 import logging
 import secrets
@@ -37,7 +36,7 @@ from attributes.selectors import definitions_of
 from audit import services as audit
 from audit.models import AuditEvent
 from groups.models import Group, GroupMembership
-from imports.formulas import GuardedWriter, neutralise
+from imports.formulas import GuardedWriter, csv_lines, neutralise
 from imports.services import EXPORTED_READ_ONLY, template_header
 from kaizala_portal import files, jobs, policy
 from kaizala_portal.jobs import LostClaim
@@ -317,22 +316,16 @@ ERROR_LOG_HEADER = ["Export", "Users", "Requested", "Failed", "Users written bef
 
 def error_log_csv(job: ExportJob, detail: str = "") -> str:
     """Why a Failed job failed, as CSV: one row, in the words the history shows, and when."""
-    out = io.StringIO()
-    out.write("\ufeff")  # a BOM, as in the export itself, so that Excel reads it as UTF-8
-    writer = GuardedWriter(out)
-    writer.writerow(ERROR_LOG_HEADER)
-    writer.writerow(
-        [
-            job.file_name,
-            job.scope_description or "All users",
-            timezone.localtime(job.created_at).strftime(DATE_ADDED_FORMAT),
-            timezone.localtime(job.finished_at).strftime(DATE_ADDED_FORMAT) if job.finished_at else "",
-            job.rows_done,
-            job.failure_reason,
-            detail,
-        ]
-    )
-    return out.getvalue()
+    row = [
+        job.file_name,
+        job.scope_description or "All users",
+        timezone.localtime(job.created_at).strftime(DATE_ADDED_FORMAT),
+        timezone.localtime(job.finished_at).strftime(DATE_ADDED_FORMAT) if job.finished_at else "",
+        job.rows_done,
+        job.failure_reason,
+        detail,
+    ]
+    return "".join(csv_lines([ERROR_LOG_HEADER, row]))
 
 
 def _save_error_log(job: ExportJob, detail: str = "") -> None:

@@ -7,9 +7,11 @@ after the last committed batch, so no row is imported twice or skipped.
 
 import difflib
 import io
+import itertools
 import logging
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +30,7 @@ from kaizala_portal.jobs import LostClaim
 from users.models import Organization, OrganizationUser, User
 
 from . import bulk, preparing, workbooks
-from .formulas import GuardedWriter
+from .formulas import GuardedWriter, csv_lines
 from .limits import RowLimits
 from .models import IMPORT_JOBS, ImportJob, ImportRowError
 from .parsing import AttributeColumn, ParsedRow, PreparedBatch, RowError, RowParser, duplicate_error
@@ -428,24 +430,8 @@ def record_finished(job: ImportJob) -> None:
 # The error log --------------------------------------------------------------------------
 
 
-def error_log_lines(job: ImportJob):
+def error_log_lines(job: ImportJob) -> Iterator[str]:
     """The error log as CSV lines: row, column, reason, and the row as it was in the file."""
-    out = io.StringIO()
-    writer = GuardedWriter(out)
-
-    def flush() -> str:
-        text = out.getvalue()
-        out.seek(0)
-        out.truncate()
-        return text
-
-    out.write("\ufeff")
-    writer.writerow(["Row", "Column", "Reason", *job.header])
-    if job.failure_reason:
-        writer.writerow(["", "", job.failure_reason])
-    yield flush()
-    for error in job.row_errors.order_by("row_number").iterator(chunk_size=2000):
-        writer.writerow([error.row_number, error.column, error.reason, *error.values])
-        if out.tell() > 64 * 1024:
-            yield flush()
-    yield flush()
+    head = [["Row", "Column", "Reason", *job.header]] + ([["", "", job.failure_reason]] if job.failure_reason else [])
+    errors = job.row_errors.order_by("row_number").iterator(chunk_size=2000)
+    return csv_lines(itertools.chain(head, ([e.row_number, e.column, e.reason, *e.values] for e in errors)))
