@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -228,3 +229,83 @@ def test_a_worker_knows_the_sweeper_and_every_kinds_task(celery_worker):
     registered = set(inspect.registered()[celery_worker.hostname])
     assert {"kaizala_portal.jobs.sweep_stale_jobs", "imports.tasks.sweep_stale_imports"} <= registered
     assert {kind.task for kind in jobs.registered_kinds()} <= registered
+
+
+# The history, "Retry now" and the downloads ---------------------------------------------
+
+HISTORIES = [
+    (ImportJobFactory, "imports", "import"),
+    (ExportJobFactory, "exports", "export"),
+    (BulkJobFactory, "bulk_actions", "bulk"),
+]
+
+
+def url(namespace, name, organization, **kwargs):
+    return reverse(f"{namespace}:{name}", kwargs={"org_slug": organization.slug, **kwargs})
+
+
+@pytest.mark.parametrize("factory, namespace, name", HISTORIES, ids=KIND_IDS)
+def test_every_history_refreshes_itself_only_while_a_job_on_it_is_active(
+    factory, namespace, name, client_for, organization, org_admin
+):
+    client = client_for(org_admin)
+    job = factory(organization=organization, queued_at=timezone.now(), total_rows=8, rows_done=3)
+
+    page = client.get(url(namespace, "history", organization)).content.decode()
+    assert f'<div id="{name}-history"' in page and 'hx-trigger="every 2s"' in page
+    assert f'<tr id="{name}-{job.pk}">' in page
+    assert "3 of 8" in page and 'progress value="3" max="8"' in page
+
+    table = client.get(url(namespace, "history", organization), HTTP_HX_REQUEST="true").content.decode()
+    assert table.lstrip().startswith(f'<div id="{name}-history"') and "<html" not in table
+
+    type(job).objects.filter(pk=job.pk).update(status=type(job).Status.FAILED, failure_reason="The disk is full.")
+    page = client.get(url(namespace, "history", organization)).content.decode()
+    assert "The disk is full." in page and "every 2s" not in page
+
+
+@pytest.mark.parametrize("factory, namespace, name", HISTORIES, ids=KIND_IDS)
+def test_every_history_offers_retry_now_for_a_job_the_broker_did_not_take(
+    factory, namespace, name, client_for, organization, org_admin
+):
+    client = client_for(org_admin)
+    job = factory(organization=organization)
+    retry_url = url(namespace, "retry_queue", organization, job_id=job.pk)
+
+    page = client.get(url(namespace, "history", organization)).content.decode()
+    assert "Waiting for the job queue, which did not answer." in page and retry_url in page
+
+    with broker_down():
+        response = client.post(retry_url, follow=True)
+    assert response.redirect_chain == [(url(namespace, "history", organization), 302)]
+    assert "The job queue still does not answer." in response.content.decode()
+    job.refresh_from_db()
+    assert job.is_waiting_for_queue
+
+
+@pytest.mark.parametrize("factory, namespace, name", HISTORIES, ids=KIND_IDS)
+def test_retry_now_finds_no_job_of_another_organization(
+    factory, namespace, name, client_for, organization, other_organization, org_admin
+):
+    job = factory(organization=other_organization)
+    with broker_down():
+        response = client_for(org_admin).post(url(namespace, "retry_queue", organization, job_id=job.pk))
+    assert response.status_code == 404
+    job.refresh_from_db()
+    assert job.is_waiting_for_queue
+
+
+def test_a_job_without_errors_has_no_error_log_to_download(client_for, organization, org_admin):
+    job = ImportJobFactory(organization=organization, status=ImportJob.Status.COMPLETED, file_name="team.csv")
+    response = client_for(org_admin).get(url("imports", "errors", organization, job_id=job.pk), follow=True)
+    assert response.redirect_chain == [(url("imports", "history", organization), 302)]
+    assert "“team.csv” has no errors to download." in response.content.decode()
+
+
+def test_an_error_log_is_named_after_the_file_it_is_of(client_for, organization, org_admin):
+    job = ImportJobFactory(
+        organization=organization, status=ImportJob.Status.FAILED, file_name="team.v2.csv", failure_reason="Broken."
+    )
+    response = client_for(org_admin).get(url("imports", "errors", organization, job_id=job.pk))
+    assert response["Content-Disposition"] == 'attachment; filename="team.v2-errors.csv"'
+    assert b"".join(response.streaming_content).decode() == "\ufeffRow,Column,Reason\r\n,,Broken.\r\n"
