@@ -125,6 +125,21 @@ def test_the_one_sweeper_requeues_a_quiet_job_of_every_kind(organization, django
     assert live.claimed_by == "live-run" and done.status == ExportJob.Status.COMPLETED
 
 
+def test_a_kind_whose_sweep_fails_does_not_keep_the_others_from_being_swept(
+    organization, settings, django_capture_on_commit_callbacks
+):
+    quiet_import = stale(ImportJobFactory, organization)
+    stale(ExportJobFactory, organization)
+    settings.EXPORT_STALE_AFTER_SECONDS = None  # a setting gone wrong: the export sweep raises
+
+    with broker_down(), django_capture_on_commit_callbacks(execute=True):
+        requeued = jobs.sweep_all()
+
+    assert requeued["import"] == [quiet_import.pk] and "export" not in requeued
+    quiet_import.refresh_from_db()
+    assert quiet_import.claimed_by == ""
+
+
 def test_a_job_tried_too_often_fails_with_its_kinds_sentence_and_what_the_kind_records(organization):
     job = stale(ImportJobFactory, organization, attempts=settings.IMPORT_MAX_ATTEMPTS, rows_done=4000)
 

@@ -40,8 +40,12 @@ def queue_waiting(job: BackgroundJob) -> bool:
 
 def claim_job(kind: JobKind, job_id: int, run_id: str, *, select_related: tuple[str, ...] = (), **reset):
     """Take the job for this run (see ``claim``), or None when it is finished or another live run holds it."""
+    jobs = kind.model.objects.all()
+    if select_related:
+        # Never select_related() bare: that would join every relation that cannot be null.
+        jobs = jobs.select_related(*select_related)
     return claim(
-        kind.model.objects.select_related(*select_related),
+        jobs,
         job_id,
         run_id,
         active_status=kind.model.ACTIVE_STATUS,
@@ -120,5 +124,15 @@ def sweep(kind: JobKind) -> list[int]:
 
 
 def sweep_all() -> dict[str, list[int]]:
-    """Sweep every registered kind, each in its own transaction: the ids requeued, by kind."""
-    return {kind.name: sweep(kind) for kind in registered_kinds()}
+    """Sweep every registered kind, each in its own transaction: the ids requeued, by kind.
+
+    A kind whose sweep fails is logged and left out; the other kinds are swept all the same,
+    as they were when each kind had a sweeper of its own.
+    """
+    requeued = {}
+    for kind in registered_kinds():
+        try:
+            requeued[kind.name] = sweep(kind)
+        except Exception:
+            logger.exception("Sweeping the stale %s jobs failed; the next sweep tries again.", kind.name)
+    return requeued
