@@ -2,15 +2,14 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST
 
 from exports import selectors as export_selectors
 from groups.models import Group
+from kaizala_portal.jobs import views as job_views
 from kaizala_portal.policy import Action, Viewer
 from users.access import organization_view
 
@@ -19,7 +18,6 @@ from .forms import GroupChoiceForm
 from .models import BulkJob
 from .selectors import Selection
 
-HISTORY_PAGE_SIZE = 20
 NOTHING_CHOSEN = "Choose people first: tick them in the list, or “Select all matching”."
 NOBODY_REACHED = "None of the chosen people are users of {organization} you can act on. Nothing was changed."
 QUEUE_DOWN = "The job queue does not answer just now: the bulk action starts by itself once it is back."
@@ -145,11 +143,14 @@ def export(request: HttpRequest, viewer: Viewer):
 
 @organization_view(Action.VIEW_BULK_JOBS)
 def history(request: HttpRequest, viewer: Viewer):
-    jobs = selectors.bulk_jobs_visible_to(viewer)
-    page = Paginator(jobs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"viewer": viewer, "page": page, "any_processing": any(job.is_processing for job in page)}
-    template = "bulk_actions/_history_table.html" if request.htmx else "bulk_actions/history.html"
-    return render(request, template, context)
+    return job_views.history(
+        request,
+        viewer=viewer,
+        jobs=selectors.bulk_jobs_visible_to(viewer),
+        name="bulk",
+        template="bulk_actions/history.html",
+        table="bulk_actions/_history_table.html",
+    )
 
 
 def _job(viewer: Viewer, job_id: int) -> BulkJob:
@@ -160,18 +161,18 @@ def _job(viewer: Viewer, job_id: int) -> BulkJob:
 @organization_view(Action.VIEW_BULK_JOBS)
 def report(request: HttpRequest, viewer: Viewer, job_id: int):
     job = _job(viewer, job_id)
-    response = StreamingHttpResponse(services.report_lines(job), content_type="text/csv; charset=utf-8")
-    file_name = f"{viewer.organization.slug}-bulk-{job.pk}-report.csv"
-    response["Content-Disposition"] = content_disposition_header(True, file_name)
-    return response
+    filename = f"{viewer.organization.slug}-bulk-{job.pk}-report.csv"
+    return job_views.download_log(request, log=services.report_lines(job), filename=filename)
 
 
 @organization_view(Action.VIEW_BULK_JOBS)
 @require_POST
 def retry_queue(request: HttpRequest, viewer: Viewer, job_id: int):
     job = _job(viewer, job_id)
-    if services.queue_waiting_job(job=job):
-        messages.success(request, f"“{job.title}” is queued; it starts shortly.")
-    else:
-        messages.error(request, QUEUE_STILL_DOWN)
-    return redirect("bulk_actions:history", org_slug=viewer.organization.slug)
+    return job_views.retry_queue(
+        request,
+        job=job,
+        queued=f"“{job.title}” is queued; it starts shortly.",
+        still_down=QUEUE_STILL_DOWN,
+        back_to=reverse("bulk_actions:history", kwargs={"org_slug": viewer.organization.slug}),
+    )

@@ -1,10 +1,11 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kaizala_portal import files
+from kaizala_portal.jobs import views as job_views
 from kaizala_portal.policy import Action, Viewer
 from users.access import organization_view
 
@@ -12,7 +13,6 @@ from . import selectors, services
 from .forms import ExportRequestForm
 from .models import ExportJob
 
-HISTORY_PAGE_SIZE = 20
 QUEUE_DOWN = "The job queue does not answer just now: the export starts by itself once it is back."
 QUEUE_STILL_DOWN = (
     "The job queue still does not answer. Your request is kept: the export starts by itself once the queue is back."
@@ -50,35 +50,47 @@ def create(request: HttpRequest, viewer: Viewer):
 
 @organization_view(Action.EXPORT_USERS)
 def history(request: HttpRequest, viewer: Viewer):
-    page = Paginator(selectors.export_jobs_of(viewer.organization), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"viewer": viewer, "page": page, "any_queued": any(job.is_queued for job in page)}
-    template = "exports/_history_table.html" if request.htmx else "exports/history.html"
-    return render(request, template, context)
+    return job_views.history(
+        request,
+        viewer=viewer,
+        jobs=selectors.export_jobs_of(viewer.organization),
+        name="export",
+        template="exports/history.html",
+        table="exports/_history_table.html",
+    )
 
 
 @organization_view(Action.EXPORT_USERS)
 @require_POST
 def retry_queue(request: HttpRequest, viewer: Viewer, job_id: int):
     job = get_object_or_404(ExportJob, pk=job_id, organization=viewer.organization)
-    if services.queue_waiting_job(job=job):
-        messages.success(request, f"“{job.file_name}” is queued; its export starts shortly.")
-    else:
-        messages.error(request, QUEUE_STILL_DOWN)
-    return redirect("exports:history", org_slug=viewer.organization.slug)
+    return job_views.retry_queue(
+        request,
+        job=job,
+        queued=f"“{job.file_name}” is queued; its export starts shortly.",
+        still_down=QUEUE_STILL_DOWN,
+        back_to=_history_url(viewer),
+    )
+
+
+def _history_url(viewer: Viewer) -> str:
+    return reverse("exports:history", kwargs={"org_slug": viewer.organization.slug})
 
 
 @organization_view(Action.EXPORT_USERS)
 def download(request: HttpRequest, viewer: Viewer, job_id: int):
     # Another organization's job, or one without a finished file, is not found.
     job = get_object_or_404(ExportJob, pk=job_id, organization=viewer.organization, status=ExportJob.Status.COMPLETED)
-    return files.download(job.file, filename=job.file_name, content_type="text/csv; charset=utf-8")
+    return files.download(job.file, filename=job.file_name, content_type=job_views.CSV)
 
 
 @organization_view(Action.EXPORT_USERS)
 def download_error_log(request: HttpRequest, viewer: Viewer, job_id: int):
     job = get_object_or_404(ExportJob, pk=job_id, organization=viewer.organization)
-    if not job.error_log:
-        messages.info(request, f"“{job.file_name}” has no error log to download.")
-        return redirect("exports:history", org_slug=viewer.organization.slug)
-    stem = job.file_name.rsplit(".", 1)[0]
-    return files.download(job.error_log, filename=f"{stem}-errors.csv", content_type="text/csv; charset=utf-8")
+    return job_views.download_log(
+        request,
+        log=job.error_log,
+        filename=job_views.error_log_name(job.file_name),
+        nothing=f"“{job.file_name}” has no error log to download.",
+        back_to=_history_url(viewer),
+    )

@@ -1,14 +1,14 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from attributes import types
-from kaizala_portal import files
+from kaizala_portal.jobs import views as job_views
 from kaizala_portal.policy import Action, Viewer
 from users import names
 from users.access import organization_view
@@ -19,7 +19,6 @@ from .models import ImportJob
 from .reader import UNICODE_ENCODINGS, UnreadableFile
 from .uploads import SizeLimitedUpload, limit_upload_size
 
-HISTORY_PAGE_SIZE = 20
 QUEUE_DOWN = "The job queue does not answer just now: the import starts by itself once it is back."
 QUEUE_STILL_DOWN = (
     "The job queue still does not answer. Your file is kept: the import starts by itself once the queue is back."
@@ -92,45 +91,54 @@ def _upload(request: HttpRequest, viewer: Viewer, size_limit: SizeLimitedUpload)
 
 @organization_view(Action.IMPORT_USERS)
 def history(request: HttpRequest, viewer: Viewer):
-    jobs = (
+    imports = (
         ImportJob.objects.filter(organization=viewer.organization)
         .select_related("uploaded_by", "organization")
         .annotate(uploaded_by_name=names.name_in("organization", "uploaded_by"))
     )
-    page = Paginator(jobs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"viewer": viewer, "page": page, "any_processing": any(job.is_processing for job in page)}
-    template = "imports/_history_table.html" if request.htmx else "imports/history.html"
-    return render(request, template, context)
+    return job_views.history(
+        request,
+        viewer=viewer,
+        jobs=imports,
+        name="import",
+        template="imports/history.html",
+        table="imports/_history_table.html",
+    )
 
 
 @organization_view(Action.IMPORT_USERS)
 @require_POST
 def retry_queue(request: HttpRequest, viewer: Viewer, job_id: int):
     job = _job(viewer, job_id)
-    if services.queue_waiting_job(job=job):
-        messages.success(request, f"“{job.file_name}” is queued; its import starts shortly.")
-    else:
-        messages.error(request, QUEUE_STILL_DOWN)
-    return redirect("imports:history", org_slug=viewer.organization.slug)
+    return job_views.retry_queue(
+        request,
+        job=job,
+        queued=f"“{job.file_name}” is queued; its import starts shortly.",
+        still_down=QUEUE_STILL_DOWN,
+        back_to=_history_url(viewer),
+    )
 
 
 def _job(viewer: Viewer, job_id: int) -> ImportJob:
     return get_object_or_404(ImportJob, pk=job_id, organization=viewer.organization)
 
 
+def _history_url(viewer: Viewer) -> str:
+    return reverse("imports:history", kwargs={"org_slug": viewer.organization.slug})
+
+
 @organization_view(Action.IMPORT_USERS)
 def download_original(request: HttpRequest, viewer: Viewer, job_id: int):
-    job = _job(viewer, job_id)
-    return files.download(job.file, filename=job.file_name)
+    return job_views.download_original(_job(viewer, job_id))
 
 
 @organization_view(Action.IMPORT_USERS)
 def download_error_log(request: HttpRequest, viewer: Viewer, job_id: int):
     job = _job(viewer, job_id)
-    if not (job.rejected_count or job.failure_reason):
-        messages.info(request, f"“{job.file_name}” has no errors to download.")
-        return redirect("imports:history", org_slug=viewer.organization.slug)
-    response = StreamingHttpResponse(services.error_log_lines(job), content_type="text/csv; charset=utf-8")
-    stem = job.file_name.rsplit(".", 1)[0]
-    response["Content-Disposition"] = content_disposition_header(True, f"{stem}-errors.csv")
-    return response
+    return job_views.download_log(
+        request,
+        log=services.error_log_lines(job) if job.rejected_count or job.failure_reason else None,
+        filename=job_views.error_log_name(job.file_name),
+        nothing=f"“{job.file_name}” has no errors to download.",
+        back_to=_history_url(viewer),
+    )

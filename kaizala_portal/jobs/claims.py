@@ -1,4 +1,4 @@
-"""What import and export jobs share: one run at a time owns a job and keeps a heartbeat.
+"""One run at a time owns a job and keeps a heartbeat.
 
 A Celery message can be delivered twice (a worker lost before it acknowledged, or a
 sweeper that queued the job again), so a run first claims the job, checks the claim in
@@ -38,6 +38,21 @@ class BackgroundJob(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def is_active(self) -> bool:
+        """Still to run or running: its history refreshes itself while a job on the page is."""
+        return self.status == self.ACTIVE_STATUS
+
+    @property
+    def status_label(self) -> str:
+        """The status the history shows (a kind may tell Queued from Processing)."""
+        return self.get_status_display()
+
+    @property
+    def status_badge(self) -> str:
+        """The badge's colour: a status name (see the portal's CSS)."""
+        return self.status
 
     @property
     def is_waiting_for_queue(self) -> bool:
@@ -112,7 +127,7 @@ def requeue(job: BackgroundJob, enqueue: Callable[[int], object]) -> None:
     transaction.on_commit(lambda pk=job.pk: enqueue(pk))
 
 
-def sweep(
+def sweep_jobs(
     jobs: QuerySet,
     *,
     stale_after_seconds: int,
