@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from exports import services as export_services
 from exports.models import ExportJob
+from groups import dynamic
 from groups import services as group_services
 from groups.models import Group, GroupMembership
 from imports.formulas import GuardedWriter
@@ -103,6 +104,8 @@ def _check_allowed(viewer: Viewer, kind: str, group: Group | None) -> None:
         raise NotAllowed(f"{group} is no longer a group of {viewer.organization}.")
     if not policy.can(viewer, Action.MANAGE_GROUP_MEMBERS, group):
         raise NotAllowed(f"You may add people to, or remove them from, only the groups you admin; not {group}.")
+    if refusal := dynamic.manual_membership_refusal(group):
+        raise NotAllowed(refusal)
 
 
 # The run ------------------------------------------------------------------------------
@@ -285,6 +288,9 @@ def _finish(job: BulkJob, run_id: str, *, failure: str = "") -> None:
     try:
         with transaction.atomic():
             jobs.hold_claim(job, run_id)
+            dynamic.refresh_dynamic_groups(
+                organization=job.organization_id, actor=job.requested_by, cause=dynamic.Cause.BULK_ACTION
+            )
             now = timezone.now()
             job.status = BulkJob.Status.FAILED if failure else BulkJob.Status.COMPLETED
             job.failure_reason, job.finished_at, job.claimed_by, job.heartbeat_at = failure, now, "", now

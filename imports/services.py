@@ -23,6 +23,7 @@ from attributes.models import AttributeDefinition
 from attributes.selectors import definitions_of, parse_context
 from audit import services as audit
 from audit.models import AuditEvent
+from groups import dynamic
 from kaizala_portal import files, jobs
 from kaizala_portal.jobs import LostClaim
 from users.models import Organization, OrganizationUser, User
@@ -426,6 +427,9 @@ def _save_progress(job: ImportJob, run_id: str, **fields) -> None:
 def _finish(job: ImportJob, run_id: str, *, failure: str = "") -> None:
     with transaction.atomic():
         jobs.hold_claim(job, run_id)
+        dynamic.refresh_dynamic_groups(
+            organization=job.organization_id, actor=job.uploaded_by, cause=dynamic.Cause.IMPORT
+        )
         job.status = ImportJob.Status.FAILED if failure else ImportJob.Status.COMPLETED
         job.failure_reason = failure
         job.finished_at = timezone.now()
