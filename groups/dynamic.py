@@ -11,6 +11,7 @@ made admin stays however the rule goes), and being picked by a rule never makes 
 user of the organization, nor keeps them one (``selectors.reasons_to_be_in``).
 """
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -29,6 +30,9 @@ from . import selectors
 from .locks import lock_group
 from .models import Group, GroupMembership
 from .rules import Rule
+from .selectors import manual_membership_refusal
+
+__all__ = ["manual_membership_refusal", "refresh_dynamic_groups", "set_rule", "clear_rule", "Cause"]
 
 # An event of a refresh names this many of those who joined, and of those who left; its counts say how many in all.
 NAMES_RECORDED = 10
@@ -56,16 +60,8 @@ class Refreshed:
     left: int
     # Why the group was left as it was: its rule is broken (``Rule.problems``).
     problems: tuple[str, ...] = ()
-
-
-def manual_membership_refusal(group: Group) -> str | None:
-    """Why members cannot be added to, or removed from, ``group`` by hand (None when they can)."""
-    if group.rule is None:
-        return None
-    return (
-        f"{group} is a dynamic group: its members are the people its rule matches. Change the rule, or the people's "
-        "attributes, to change who is in it; or make it an ordinary group again."
-    )
+    # Made dynamic, people who were in the organization only through the group leave it.
+    left_organization: int = 0
 
 
 def definitions_by_id(organization: Organization | int) -> dict[int, AttributeDefinition]:
@@ -89,9 +85,13 @@ def set_rule(*, group: Group, rule: Rule, changed_by: User) -> Refreshed:
         if problems:
             raise NotDynamic(" ".join(problems))
         before = rule_of(group)
+        # Chosen by hand until now, its members were in the organization through it; from now on the rule
+        # picks them among its users, and those who had no other way in leave it.
+        hand_picked = list(selectors.member_ids(group).filter(role=GroupMembership.Role.MEMBER)) if not before else []
         group.rule = rule.to_json()
         group.save(update_fields=["rule"])
-        audit.record(
+        # The rule's event comes first in the log, then what it did.
+        event = audit.record(
             organization=group.organization,
             verb=AuditEvent.Verb.DYNAMIC_RULE_SET,
             actor=changed_by,
@@ -101,9 +101,20 @@ def set_rule(*, group: Group, rule: Rule, changed_by: User) -> Refreshed:
                 "conditions": rule.describe(),
                 "before": before.describe() if before else None,
                 "before_match": before.match if before else None,
+                "left_organization": 0,
             },
         )
-        return _refresh_group(group, rule, actor=changed_by, cause=Cause.RULE, user_ids=None)
+        refreshed = _refresh_group(group, rule, actor=changed_by, cause=Cause.RULE, user_ids=None)
+        # Imported here: the group services import users.services, whose writes refresh dynamic groups.
+        from .services import sync_organization_users
+
+        change = sync_organization_users(
+            organization=group.organization, user_ids=[row["user_id"] for row in hand_picked], changed_by=changed_by
+        )
+        if change.left:
+            event.details["left_organization"] = change.left
+            event.save(update_fields=["details"])
+        return dataclasses.replace(refreshed, left_organization=change.left)
 
 
 def clear_rule(*, group: Group, changed_by: User) -> Group:

@@ -421,6 +421,16 @@ def settings_groups(viewer: Viewer) -> tuple[list[Group], list[Group]]:
 # Dynamic groups ---------------------------------------------------------------------------
 
 
+def manual_membership_refusal(group: Group) -> str | None:
+    """Why members cannot be added to, or removed from, ``group`` by hand (None when they can)."""
+    if group.rule is None:
+        return None
+    return (
+        f"{group} is a dynamic group: its members are the people its rule matches. Change the rule, or the people's "
+        "attributes, to change who is in it; or make it an ordinary group again."
+    )
+
+
 def dynamic_groups_of(organization: Organization | int) -> QuerySet[Group]:
     return Group.objects.filter(organization=organization, rule__isnull=False).order_by("pk")
 
@@ -447,6 +457,8 @@ class RulePreview:
     matching: int
     joining: int
     leaving: int
+    # Members of an ordinary group made dynamic who were in the organization only through it.
+    leaving_organization: int = 0
 
 
 def preview_rule(group: Group, rule: Rule) -> RulePreview:
@@ -455,4 +467,11 @@ def preview_rule(group: Group, rule: Rule) -> RulePreview:
         matching=rule_matches(group.organization_id, rule).count(),
         joining=rule_joiners(group, rule).count(),
         leaving=rule_leavers(group, rule).count(),
+        leaving_organization=0
+        if group.rule is not None
+        else org_users_without_other_reason(
+            organization=group.organization,
+            user_ids=member_ids(group).filter(role=GroupMembership.Role.MEMBER),
+            ignoring_group_ids=[group.pk],
+        ).count(),
     )

@@ -20,9 +20,9 @@ from users.models import Organization, OrganizationUser, User, UserListPreferenc
 from users.services import RejectedEntry, get_or_create_users
 
 from . import selectors
-from .dynamic import manual_membership_refusal
 from .locks import lock_group as _lock
 from .models import Group, GroupMembership
+from .selectors import manual_membership_refusal
 
 
 class GroupRuleBroken(Exception):

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from attributes.services import set_attribute_values
 from audit.models import AuditEvent
 from audit.sentences import detail_lines, sentence
-from groups import dynamic, services
+from groups import dynamic, selectors, services
 from groups.models import GroupMembership
 from groups.rules import ALL, ANY, Condition, Rule
 from users import services as user_services
@@ -212,9 +212,8 @@ def test_making_it_ordinary_again_keeps_its_members(organization, org_admin, fin
     assert finance_managers.rule is None
     assert members(finance_managers) == {"Kavya"}
     event = AuditEvent.objects.get(verb=AuditEvent.Verb.DYNAMIC_RULE_CLEARED)
-    assert sentence(event) == "Asha Admin ({}) made Finance managers an ordinary group again; its members stay.".format(
-        org_admin.phone_display
-    )
+    asha = f"Asha Admin ({org_admin.phone_display})"
+    assert sentence(event) == f"{asha} made Finance managers an ordinary group again; its members stay."
 
 
 def test_a_dynamic_group_is_not_unmapped_while_its_rule_reads_the_organization(
@@ -321,3 +320,28 @@ def test_a_refresh_never_creates_organization_users(organization, org_admin, fin
     dynamic.set_rule(group=finance_managers, rule=rule, changed_by=org_admin)
 
     assert OrganizationUser.objects.count() == before
+
+
+def test_made_dynamic_a_group_no_longer_keeps_those_it_brought_in(
+    organization, org_admin, finance_managers, department
+):
+    """Its members came through it; now the rule picks among the organization's users, and they had no other way in."""
+    result = services.add_members(
+        group=finance_managers, phone_numbers=["+91 98123 45678", "+91 98123 45679"], added_by=org_admin
+    )
+    kept, gone = (OrganizationUser.objects.get(organization=organization, user=m.user) for m in result.added)
+    OrganizationUser.objects.filter(pk=kept.pk).update(
+        added_directly=True, attribute_values={department.key: "Finance"}
+    )
+    OrganizationUser.objects.filter(pk=gone.pk).update(attribute_values={department.key: "Finance"})
+    rule = Rule(conditions=(Condition(department.pk, "Department", "string", "equals", "Finance"),))
+    assert selectors.preview_rule(finance_managers, rule).leaving_organization == 1
+
+    refreshed = dynamic.set_rule(group=finance_managers, rule=rule, changed_by=org_admin)
+
+    assert refreshed.left_organization == 1
+    assert OrganizationUser.objects.filter(pk=kept.pk).exists()
+    assert not OrganizationUser.objects.filter(pk=gone.pk).exists()
+    assert members(finance_managers) == {kept.name}
+    event = AuditEvent.objects.get(verb=AuditEvent.Verb.DYNAMIC_RULE_SET)
+    assert "1 person left the organization with the group" in detail_lines(event)

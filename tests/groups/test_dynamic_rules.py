@@ -1,4 +1,4 @@
-"""Rules of dynamic groups: each type's operators, values read as the attribute reads them, and SQL that agrees with Python."""
+"""Rules of dynamic groups: values read as the attribute reads them, SQL agreeing with Python."""
 
 import pytest
 from hypothesis import HealthCheck, given, settings
