@@ -90,7 +90,7 @@ class ConditionForm(forms.Form):
     """One condition of a dynamic group's rule: an attribute, how to compare, and the value(s) as typed."""
 
     attribute = forms.TypedChoiceField(coerce=int, empty_value=None, label="Attribute")
-    operator = forms.ChoiceField(label="Condition")
+    operator = forms.ChoiceField(label="Comparison")
     value = forms.CharField(required=False, max_length=1000, label="Value")
     to = forms.CharField(required=False, max_length=1000, label="And")
 
