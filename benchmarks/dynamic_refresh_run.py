@@ -7,7 +7,8 @@ directly after each, so that it is timed alone:
 1. the first file (N new people) is imported while the 20 groups are ordinary; the rules are
    then stored and the refresh fills the groups (everyone it matches joins);
 2. the rules are put aside, a second file touching the same N people with other values is
-   imported, the rules come back, and the refresh moves people in and out (the figure).
+   imported, the rules come back, and the refresh moves people in and out (the figure);
+3. the refresh runs once more, with nobody to move.
 """
 
 import json
@@ -120,6 +121,9 @@ def main(size: int) -> None:
     second_import = import_through_a_worker(organization, admin, size, seed=2)
     store_rules()
     refresh_seconds, joined, left = timed_refresh(organization, admin)
+    # Once more with nothing to move: what every import pays even when it changes no one's group.
+    unchanged_seconds, *nothing = timed_refresh(organization, admin)
+    assert nothing == [0, 0]
 
     members = GroupMembership.objects.filter(group__organization=organization, role=GroupMembership.Role.MEMBER)
     print(
@@ -134,6 +138,7 @@ def main(size: int) -> None:
                 "refresh_seconds": refresh_seconds,
                 "joined": joined,
                 "left": left,
+                "unchanged_seconds": unchanged_seconds,
                 "members_after": members.count(),
             }
         )

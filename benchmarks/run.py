@@ -174,13 +174,15 @@ def run_dynamic_groups(env: dict) -> dict:
     print(
         f"  first fill: {figures['filled']:,} joined in {figures['fill_seconds']:.2f} s; after a second import "
         f"({figures['second_import_seconds']:.1f} s through the worker): {figures['joined']:,} joined and "
-        f"{figures['left']:,} left in {figures['refresh_seconds']:.2f} s (the service, called directly)",
+        f"{figures['left']:,} left in {figures['refresh_seconds']:.2f} s (the service, called directly); "
+        f"with nobody to move, {figures['unchanged_seconds']:.2f} s",
         flush=True,
     )
     return {
         "dynamic_group_refresh_100k_s": round(figures["refresh_seconds"], 2),
         "dynamic_group_fill_100k_s": round(figures["fill_seconds"], 2),
         "dynamic_group_refresh_100k_moves": figures["joined"] + figures["left"],
+        "dynamic_group_refresh_100k_unchanged_s": round(figures["unchanged_seconds"], 2),
     }
 
 

@@ -23,7 +23,6 @@ from django.utils import timezone
 from attributes.models import AttributeDefinition
 from audit import services as audit
 from audit.models import AuditEvent
-from users import names
 from users.models import Organization, OrganizationUser, User
 
 from . import selectors
@@ -173,14 +172,9 @@ def _refresh_group(
     if user_ids is not None:
         user_ids = user_ids if isinstance(user_ids, QuerySet) else list(user_ids)
         joiners, leavers = joiners.filter(user_id__in=user_ids), leavers.filter(user_id__in=user_ids)
-    joining_names = [
-        names.label(org_user.user, org_user.name)
-        for org_user in joiners.select_related("user").order_by("pk")[:NAMES_RECORDED]
-    ]
-    leaving_ids = list(leavers.order_by("pk").values_list("user_id", flat=True)[:NAMES_RECORDED])
-    leaving_names = selectors.labels_in(group.organization_id, leaving_ids) if leaving_ids else []
-    joined = _insert_members(group, joiners)
-    left = leavers.delete()[0] if leaving_ids else 0
+    # The statements say whom they moved: asking beforehand would evaluate the rule twice over.
+    joined = sorted(_insert_members(group, joiners))
+    left = sorted(_delete_members(leavers))
     if joined or left:
         audit.record(
             organization=group.organization_id,
@@ -189,17 +183,18 @@ def _refresh_group(
             group=group,
             details={
                 "cause": str(cause),
-                "joined": joined,
-                "left": left,
-                "joined_people": joining_names,
-                "left_people": leaving_names,
+                "joined": len(joined),
+                "left": len(left),
+                "joined_people": selectors.labels_in(group.organization_id, joined[:NAMES_RECORDED]),
+                # Those who left are still the organization's users: it names them as it did.
+                "left_people": selectors.labels_in(group.organization_id, left[:NAMES_RECORDED]),
             },
         )
-    return Refreshed(group=group, joined=joined, left=left)
+    return Refreshed(group=group, joined=len(joined), left=len(left))
 
 
-def _insert_members(group: Group, joiners: QuerySet[OrganizationUser]) -> int:
-    """Add everyone ``joiners`` selects to ``group`` as members, in one INSERT … SELECT; how many were added."""
+def _insert_members(group: Group, joiners: QuerySet[OrganizationUser]) -> list[int]:
+    """Add everyone ``joiners`` selects to ``group`` as members, in one INSERT … SELECT; their user ids."""
     select_sql, params = joiners.order_by().values("user_id").query.sql_with_params()
     table = GroupMembership._meta.db_table
     columns = [GroupMembership._meta.get_field(name).column for name in ("group", "user", "role", "added_at")]
@@ -208,12 +203,26 @@ def _insert_members(group: Group, joiners: QuerySet[OrganizationUser]) -> int:
     sql = (
         f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
         f"SELECT %s, joiner.user_id, %s, %s FROM ({select_sql}) joiner WHERE true "
-        f"ON CONFLICT ({quote(columns[0])}, {quote(columns[1])}) DO NOTHING"
+        f"ON CONFLICT ({quote(columns[0])}, {quote(columns[1])}) DO NOTHING RETURNING {quote(columns[1])}"
     )
     added_at = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(sql, [group.pk, GroupMembership.Role.MEMBER.value, added_at, *params])
-        return cursor.rowcount
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _delete_members(leavers: QuerySet[GroupMembership]) -> list[int]:
+    """Delete the memberships ``leavers`` selects, in one DELETE; their user ids.
+
+    Nothing hangs off a membership, so no row elsewhere needs the collector that ``QuerySet.delete`` runs.
+    """
+    select_sql, params = leavers.order_by().values("pk").query.sql_with_params()
+    table = connection.ops.quote_name(GroupMembership._meta.db_table)
+    user = connection.ops.quote_name(GroupMembership._meta.get_field("user").column)
+    sql = f"DELETE FROM {table} WHERE id IN ({select_sql}) RETURNING {user}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _member_count(group: Group) -> int:
