@@ -116,7 +116,7 @@ DYNAMIC_CAUSES = {
     "users_added": "after people were added to the organization",
     "bulk_action": "after a bulk action",
     "attributes": "after the organization's attributes changed",
-    "rule": "when its rule was saved",
+    "rule": "as soon as it was saved",
 }
 
 

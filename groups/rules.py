@@ -141,6 +141,9 @@ class Rule:
 
     def problems(self, definitions: dict[int, AttributeDefinition]) -> list[str]:
         """Why the rule is broken (nothing while it is whole)."""
+        if not self.conditions:
+            # Met by everyone, vacuously: a group of the whole organization nobody asked for.
+            return ["The rule has no conditions."]
         return [problem for c in self.conditions if (problem := c.problem(definitions))]
 
     def q(self) -> Q:

@@ -264,7 +264,7 @@ def test_a_refresh_is_one_event_per_group_naming_the_first_few(organization, org
     event = AuditEvent.objects.get(verb=AuditEvent.Verb.DYNAMIC_GROUP_REFRESHED)
     assert event.details["joined"] == dynamic.NAMES_RECORDED + 3
     assert len(event.details["joined_people"]) == dynamic.NAMES_RECORDED
-    assert sentence(event) == "Finance managers followed its rule when its rule was saved: 13 people joined."
+    assert sentence(event) == "Finance managers followed its rule as soon as it was saved: 13 people joined."
     assert detail_lines(event)[-1].endswith(" and 3 more")
     assert AuditEvent.objects.get(verb=AuditEvent.Verb.DYNAMIC_RULE_SET).details["conditions"] == [
         "Department is Finance"
@@ -345,3 +345,7 @@ def test_made_dynamic_a_group_no_longer_keeps_those_it_brought_in(
     assert members(finance_managers) == {kept.name}
     event = AuditEvent.objects.get(verb=AuditEvent.Verb.DYNAMIC_RULE_SET)
     assert "1 person left the organization with the group" in detail_lines(event)
+
+
+def test_a_rule_without_conditions_is_broken_rather_than_matching_everyone(organization, org_admin, finance_managers):
+    assert Rule(match=ALL, conditions=()).problems({}) == ["The rule has no conditions."]
