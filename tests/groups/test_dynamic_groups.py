@@ -1,15 +1,23 @@
 """Dynamic groups: members follow the rule after every change, never keep anyone in the organization, and say so."""
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from attributes.services import set_attribute_values
+from attributes.services import DefinitionRow, save_attribute_definitions, set_attribute_values
 from audit.models import AuditEvent
 from audit.sentences import detail_lines, sentence
+from bulk_actions import services as bulk_services
+from bulk_actions.models import BulkJob
+from bulk_actions.selectors import Selection
 from groups import dynamic, selectors, services
 from groups.models import GroupMembership
 from groups.rules import ALL, ANY, Condition, Rule
+from imports import services as import_services
+from imports.models import ImportJob
+from kaizala_portal import policy
 from users import services as user_services
 from users.models import OrganizationUser
 
@@ -349,3 +357,63 @@ def test_made_dynamic_a_group_no_longer_keeps_those_it_brought_in(
 
 def test_a_rule_without_conditions_is_broken_rather_than_matching_everyone(organization, org_admin, finance_managers):
     assert Rule(match=ALL, conditions=()).problems({}) == ["The rule has no conditions."]
+
+
+def test_an_import_brings_its_dynamic_groups_up_to_date_before_it_finishes(
+    organization, org_admin, finance_managers, department
+):
+    rule = Rule(conditions=(Condition(department.pk, "Department", "string", "equals", "Finance"),))
+    dynamic.set_rule(group=finance_managers, rule=rule, changed_by=org_admin)
+    job = ImportJob(
+        organization=organization,
+        uploaded_by=org_admin,
+        file_name="people.csv",
+        file_format="csv",
+        token="dynamic",
+        queued_at=timezone.now(),
+    )
+    content = "Name,Phone Number,Department\nKavya,+91 97000 00001,finance\nDev,+91 97000 00002,Sales\n"
+    job.file.save(job.file_name, ContentFile(content.encode()), save=False)
+    job.save()
+
+    import_services.run_import(job_id=job.pk, run_id="dynamic")
+
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.COMPLETED
+    assert members(finance_managers) == {"Kavya"}
+    event = AuditEvent.objects.get(verb=AuditEvent.Verb.DYNAMIC_GROUP_REFRESHED)
+    # Written before the job's own event: the job was not finished until its groups were.
+    assert event.pk < AuditEvent.objects.get(verb=AuditEvent.Verb.IMPORT_FINISHED).pk
+    asha = f"Asha Admin ({org_admin.phone_display})"
+    assert sentence(event) == f"Finance managers followed its rule after an import by {asha}: 1 person joined."
+
+
+def test_change_attributes_brings_dynamic_groups_up_to_date(organization, org_admin, finance_managers, department):
+    rule = Rule(conditions=(Condition(department.pk, "Department", "string", "equals", "Finance"),))
+    dynamic.set_rule(group=finance_managers, rule=rule, changed_by=org_admin)
+    # Written behind the services' backs: only a refresh can notice it.
+    person(organization, "Kavya", **{department.key: "Finance"})
+    rows = [DefinitionRow(id=department.pk, name="Team", value_type="string", mandatory=False)]
+
+    save_attribute_definitions(organization=organization, rows=rows, removed_ids=[], changed_by=org_admin)
+
+    assert members(finance_managers) == {"Kavya"}
+    assert AuditEvent.objects.get(verb=AuditEvent.Verb.DYNAMIC_GROUP_REFRESHED).details["cause"] == "attributes"
+
+
+def test_a_bulk_action_on_a_dynamic_group_is_refused_with_the_reason(
+    organization, org_admin, finance_managers, department
+):
+    rule = Rule(conditions=(Condition(department.pk, "Department", "string", "equals", "Finance"),))
+    dynamic.set_rule(group=finance_managers, rule=rule, changed_by=org_admin)
+    finance_managers.refresh_from_db()
+    dev = person(organization, "Dev", **{department.key: "Sales"})
+
+    with pytest.raises(bulk_services.NotAllowed, match="Finance managers is a dynamic group"):
+        bulk_services.start_bulk_job(
+            viewer=policy.viewer_for(org_admin, organization),
+            kind=BulkJob.Kind.ADD_TO_GROUP,
+            selection=Selection(scope=f"ids={dev.user_id}", chosen_ids=(dev.user_id,)),
+            group=finance_managers,
+        )
+    assert members(finance_managers) == set()
