@@ -216,3 +216,16 @@ def test_another_organizations_group_does_not_exist_for_the_editor(
     GroupMembershipFactory(group=admin_group, user=other_org_admin, role="admin")
     url = reverse("groups:rule", kwargs={"org_slug": other_organization.slug, "group_id": admin_group.pk})
     assert client_for(other_org_admin).get(url).status_code == 404
+
+
+def test_a_person_in_a_dynamic_group_is_not_said_to_come_from_it(
+    client_for, organization, org_admin, admin_group, department
+):
+    kavya = OrganizationUserFactory(organization=organization, name="Kavya", attribute_values={department.key: "Fin"})
+    rule = Rule(conditions=(Condition(department.pk, "Department", "string", "equals", "Fin"),))
+    dynamic.set_rule(group=admin_group, rule=rule, changed_by=org_admin)
+    url = reverse("users:detail", kwargs={"org_slug": organization.slug, "user_id": kavya.user_id})
+
+    response = client_for(org_admin).get(url)
+
+    assert response.context["source"] == "Added directly"
