@@ -59,6 +59,8 @@ def test_an_org_admin_makes_a_group_dynamic_and_sees_who_joined(
     assert "Department is finance" in page and "Grade is at least 3" in page
     assert "Add members</a>" not in page
     assert "Edit rule" in page
+    groups_list = client_for(org_admin).get(reverse("groups:list", kwargs={"org_slug": organization.slug}))
+    assert groups_list.content.decode().count(">Dynamic</span>") == 1
     names = set(GroupMembership.objects.filter(group=admin_group).values_list("user__memberships__name", flat=True))
     assert names == {"Kavya"}
 
