@@ -84,13 +84,19 @@ def set_rule(*, group: Group, rule: Rule, changed_by: User) -> Refreshed:
         if problems:
             raise NotDynamic(" ".join(problems))
         before = rule_of(group)
-        # Chosen by hand until now, its members were in the organization through it; from now on the rule
-        # picks them among its users, and those who had no other way in leave it.
-        hand_picked = list(selectors.member_ids(group).filter(role=GroupMembership.Role.MEMBER)) if not before else []
         group.rule = rule.to_json()
         group.save(update_fields=["rule"])
-        # The rule's event comes first in the log, then what it did.
-        event = audit.record(
+        # Imported here: the group services import users.services, whose writes refresh dynamic groups.
+        from .services import sync_organization_users
+
+        # Chosen by hand until now, its members were in the organization through it. From now on the rule
+        # picks them among its users: those who had no other way in leave it, before the rule is applied.
+        change = sync_organization_users(
+            organization=group.organization,
+            user_ids=selectors.member_ids(group).filter(role=GroupMembership.Role.MEMBER),
+            changed_by=changed_by,
+        )
+        audit.record(
             organization=group.organization,
             verb=AuditEvent.Verb.DYNAMIC_RULE_SET,
             actor=changed_by,
@@ -100,19 +106,10 @@ def set_rule(*, group: Group, rule: Rule, changed_by: User) -> Refreshed:
                 "conditions": rule.describe(),
                 "before": before.describe() if before else None,
                 "before_match": before.match if before else None,
-                "left_organization": 0,
+                "left_organization": change.left,
             },
         )
         refreshed = _refresh_group(group, rule, actor=changed_by, cause=Cause.RULE, user_ids=None)
-        # Imported here: the group services import users.services, whose writes refresh dynamic groups.
-        from .services import sync_organization_users
-
-        change = sync_organization_users(
-            organization=group.organization, user_ids=[row["user_id"] for row in hand_picked], changed_by=changed_by
-        )
-        if change.left:
-            event.details["left_organization"] = change.left
-            event.save(update_fields=["details"])
         return dataclasses.replace(refreshed, left_organization=change.left)
 
 
