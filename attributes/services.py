@@ -7,6 +7,7 @@ from django.db import transaction
 
 from audit import services as audit
 from audit.models import AuditEvent
+from groups import dynamic
 from users.models import Organization, OrganizationUser, User
 
 from . import types
@@ -102,6 +103,7 @@ def save_attribute_definitions(
             audit.record(
                 organization=organization, verb=AuditEvent.Verb.ATTRIBUTES_CHANGED, actor=changed_by, details=changes
             )
+            dynamic.refresh_dynamic_groups(organization=organization, actor=changed_by, cause=dynamic.Cause.ATTRIBUTES)
 
 
 def _described(definition: AttributeDefinition) -> dict[str, Any]:
@@ -228,6 +230,12 @@ def set_attribute_values(
                 actor=changed_by,
                 target=org_user.user,
                 details={"changes": changes},
+            )
+            dynamic.refresh_dynamic_groups(
+                organization=locked.organization_id,
+                actor=changed_by,
+                cause=dynamic.Cause.EDIT,
+                user_ids=[locked.user_id],
             )
     org_user.attribute_values, org_user.name = current, locked.name
     return org_user

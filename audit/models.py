@@ -28,6 +28,10 @@ class AuditEvent(models.Model):
         GROUP_MEMBER_ADDED = "group_member_added", "Group member added"
         GROUP_MEMBER_REMOVED = "group_member_removed", "Group member removed"
         GROUP_ROLE_CHANGED = "group_role_changed", "Group role changed"
+        # Dynamic groups: their rule, and one event per group each time people join or leave by it.
+        DYNAMIC_RULE_SET = "dynamic_rule_set", "Dynamic group rule saved"
+        DYNAMIC_RULE_CLEARED = "dynamic_rule_cleared", "Dynamic group made ordinary"
+        DYNAMIC_GROUP_REFRESHED = "dynamic_group_refreshed", "Dynamic group members updated"
         IMPORT_STARTED = "import_started", "Import started"
         IMPORT_FINISHED = "import_finished", "Import finished"
         EXPORT_REQUESTED = "export_requested", "Export requested"

@@ -109,6 +109,56 @@ def _group_role_changed(event):
     return f"{_actor(event)} made {_target(event)} a member, no longer an admin, of {_group(event)}."
 
 
+# Why a dynamic group's members changed (``groups.dynamic.Cause``), after "… joined or left".
+DYNAMIC_CAUSES = {
+    "import": "after an import",
+    "edit": "after a person's attributes were edited",
+    "users_added": "after people were added to the organization",
+    "bulk_action": "after a bulk action",
+    "attributes": "after the organization's attributes changed",
+    "rule": "as soon as it was saved",
+}
+
+
+def _dynamic_rule_set(event):
+    verb = "changed the rule of" if event.details.get("before") else "made"
+    dynamic = "" if event.details.get("before") else " a dynamic group"
+    return f"{_actor(event)} {verb} {_group(event)}{dynamic}."
+
+
+def _dynamic_rule_cleared(event):
+    return f"{_actor(event)} made {_group(event)} an ordinary group again; its members stay."
+
+
+def _dynamic_group_refreshed(event):
+    details = event.details
+    moves = []
+    if details.get("joined"):
+        moves.append(f"{_plural(details['joined'], 'person')} joined")
+    if details.get("left"):
+        moves.append(f"{_plural(details['left'], 'person')} left")
+    cause = DYNAMIC_CAUSES.get(details.get("cause", ""), "")
+    by = f" by {event.actor_label}" if event.actor_label and details.get("cause") != "rule" else ""
+    return f"{_group(event)} followed its rule {cause}{by}: {', '.join(moves) or 'nobody joined or left'}."
+
+
+def _dynamic_lines(event: AuditEvent) -> list[str]:
+    details = event.details
+    lines = []
+    if event.verb in (Verb.DYNAMIC_RULE_SET, Verb.DYNAMIC_RULE_CLEARED):
+        match = "all" if details.get("match") == "all" else "any"
+        lines.append(f"Rule (people meeting {match} of): " + "; ".join(details.get("conditions", [])))
+        if details.get("before"):
+            before_match = "all" if details.get("before_match") == "all" else "any"
+            lines.append(f"Was ({before_match} of): " + "; ".join(details["before"]))
+    for key, heading in (("joined", "Joined"), ("left", "Left")):
+        named = details.get(f"{key}_people") or []
+        if named:
+            more = details.get(key, 0) - len(named)
+            lines.append(f"{heading}: " + ", ".join(named) + (f" and {more:,} more" if more > 0 else ""))
+    return lines
+
+
 def _import_started(event):
     return f"{_actor(event)} uploaded “{event.details.get('file_name', '')}” to import."
 
@@ -188,6 +238,9 @@ SENTENCES = {
     Verb.GROUP_MEMBER_ADDED: _group_member_added,
     Verb.GROUP_MEMBER_REMOVED: _group_member_removed,
     Verb.GROUP_ROLE_CHANGED: _group_role_changed,
+    Verb.DYNAMIC_RULE_SET: _dynamic_rule_set,
+    Verb.DYNAMIC_RULE_CLEARED: _dynamic_rule_cleared,
+    Verb.DYNAMIC_GROUP_REFRESHED: _dynamic_group_refreshed,
     Verb.IMPORT_STARTED: _import_started,
     Verb.IMPORT_FINISHED: _import_finished,
     Verb.EXPORT_REQUESTED: _export_requested,
@@ -216,6 +269,9 @@ CATALOGUE_VERBS = {
     Verb.CONNECTOR_PUBLISHED,
     Verb.CONNECTOR_UNPUBLISHED,
 }
+
+
+DYNAMIC_VERBS = {Verb.DYNAMIC_RULE_SET, Verb.DYNAMIC_RULE_CLEARED, Verb.DYNAMIC_GROUP_REFRESHED}
 
 
 def sentence(event: AuditEvent) -> str:
@@ -277,6 +333,8 @@ def detail_lines(event: AuditEvent) -> list[str]:
         lines.append(f"Reason: {details['failure']}")
     if event.verb in CATALOGUE_VERBS:
         lines += _catalogue_lines(event.verb, details)
+    if event.verb in DYNAMIC_VERBS:
+        lines += _dynamic_lines(event)
     return lines
 
 

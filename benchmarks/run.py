@@ -1,8 +1,9 @@
 """`make bench`: import and export rates and worker memory against the bare floor and django-import-export.
 
 Writes the figures to var/bench.json (other keys there are kept). BENCH_QUICK=1 runs
-small sizes only, to check that the benchmark itself works; BENCH_ONLY=import or
-BENCH_ONLY=export runs one half.
+small sizes only, to check that the benchmark itself works; BENCH_ONLY=import,
+BENCH_ONLY=export or BENCH_ONLY=dynamic runs one part (dynamic: refreshing 20 dynamic
+groups after an import of 100k people, on PostgreSQL).
 """
 
 import json
@@ -29,6 +30,7 @@ SQLITE_SIZES = [1 * K, 5 * K] if QUICK else [10 * K, 100 * K]
 POSTGRES_SIZES = [1 * K, 5 * K, 20 * K] if QUICK else [10 * K, 100 * K, 1000 * K]
 EXPORT_SQLITE_SIZES = [2 * K] if QUICK else [100 * K]
 EXPORT_POSTGRES_SIZES = [2 * K, 20 * K] if QUICK else [100 * K, 1000 * K]
+DYNAMIC_SIZE = 5 * K if QUICK else 100 * K
 ONLY = os.environ.get("BENCH_ONLY", "")
 # The benchmark's PostgreSQL databases are dropped and made again: a prefix of its own keeps others' apart.
 DB = os.environ.get("BENCH_DATABASE_PREFIX", "kaizala_bench")
@@ -75,6 +77,8 @@ def main() -> None:
             figures |= run_imports(env)
         if ONLY in ("", "export"):
             figures |= run_exports(env)
+        if ONLY in ("", "dynamic"):
+            figures |= run_dynamic_groups(env)
     finally:
         client = redis.Redis.from_url(REDIS_URL)
         keys = list(client.scan_iter(match=f"{prefix}*"))
@@ -82,7 +86,7 @@ def main() -> None:
             client.delete(*keys)
         if own_redis:
             own_redis.terminate()
-        for name in (DB, f"{DB}_floor", f"{DB}_export"):
+        for name in (DB, f"{DB}_floor", f"{DB}_export", f"{DB}_dynamic"):
             drop_postgres(name)
         shutil.rmtree(WORK / "storage", ignore_errors=True)
 
@@ -157,6 +161,28 @@ def run_exports(env: dict) -> dict:
         "export_peer_100k_rps": round(peer["rows_per_second"]),
         "export_peak_rss_100k_mb": round(postgres[str(EXPORT_POSTGRES_SIZES[0])]["peak_rss_mb"], 1),
         "export_peak_rss_1m_mb": round(postgres[str(big)]["peak_rss_mb"], 1),
+    }
+
+
+def run_dynamic_groups(env: dict) -> dict:
+    print(f"Refreshing 20 dynamic groups after imports of {DYNAMIC_SIZE:,} people on PostgreSQL:", flush=True)
+    figures = run_json(
+        ["-m", "benchmarks.dynamic_refresh_run", str(DYNAMIC_SIZE)],
+        {**env, "DATABASE_URL": fresh_postgres(f"{DB}_dynamic")},
+    )
+    drop_postgres(f"{DB}_dynamic")
+    print(
+        f"  first fill: {figures['filled']:,} joined in {figures['fill_seconds']:.2f} s; after a second import "
+        f"({figures['second_import_seconds']:.1f} s through the worker): {figures['joined']:,} joined and "
+        f"{figures['left']:,} left in {figures['refresh_seconds']:.2f} s (the service, called directly); "
+        f"with nobody to move, {figures['unchanged_seconds']:.2f} s",
+        flush=True,
+    )
+    return {
+        "dynamic_group_refresh_100k_s": round(figures["refresh_seconds"], 2),
+        "dynamic_group_fill_100k_s": round(figures["fill_seconds"], 2),
+        "dynamic_group_refresh_100k_moves": figures["joined"] + figures["left"],
+        "dynamic_group_refresh_100k_unchanged_s": round(figures["unchanged_seconds"], 2),
     }
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from exports import services as export_services
 from exports.models import ExportJob
+from groups import dynamic
 from groups import services as group_services
 from groups.models import Group, GroupMembership
 from imports.formulas import csv_lines
@@ -101,6 +102,8 @@ def _check_allowed(viewer: Viewer, kind: str, group: Group | None) -> None:
         raise NotAllowed(f"{group} is no longer a group of {viewer.organization}.")
     if not policy.can(viewer, Action.MANAGE_GROUP_MEMBERS, group):
         raise NotAllowed(f"You may add people to, or remove them from, only the groups you admin; not {group}.")
+    if refusal := dynamic.manual_membership_refusal(group):
+        raise NotAllowed(refusal)
 
 
 # The run ------------------------------------------------------------------------------
@@ -127,10 +130,10 @@ def run_bulk_job(*, job_id: int, run_id: str) -> None:
     except LostClaim:
         logger.warning("Bulk job %s was taken over by another run; %s stops.", job_id, run_id)
     except NotAllowed as problem:
-        jobs.finish(job, run_id, failure=str(problem))
+        jobs.finish(job, run_id, failure=str(problem), on_finished=_refresh_dynamic_groups)
     except Exception:
         logger.exception("Bulk job %s failed", job_id)
-        jobs.finish(job, run_id, failure=UNEXPECTED)
+        jobs.finish(job, run_id, failure=UNEXPECTED, on_finished=_refresh_dynamic_groups)
 
 
 def _requester(job: BulkJob) -> Viewer:
@@ -168,7 +171,14 @@ def _run(job: BulkJob, run_id: str) -> None:
             job.total_rows = max(job.total_rows or 0, job.rows_done)
             job.heartbeat_at = timezone.now()
             job.save(update_fields=COUNT_FIELDS)
-    jobs.finish(job, run_id)
+    jobs.finish(job, run_id, on_finished=_refresh_dynamic_groups)
+
+
+def _refresh_dynamic_groups(job: BulkJob) -> None:
+    # With the job's end, in its transaction: whatever part of the selection was done counts.
+    dynamic.refresh_dynamic_groups(
+        organization=job.organization_id, actor=job.requested_by, cause=dynamic.Cause.BULK_ACTION
+    )
 
 
 COUNT_FIELDS = [

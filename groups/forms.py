@@ -1,9 +1,10 @@
 from django import forms
 from django.db.models import QuerySet
 
+from attributes.models import AttributeDefinition
 from users import phones
 
-from . import selectors
+from . import rules, selectors
 from .models import Group, GroupMembership
 
 
@@ -83,3 +84,71 @@ class RenameGroupForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(choices=GroupMembership.Role.choices)
+
+
+class ConditionForm(forms.Form):
+    """One condition of a dynamic group's rule: an attribute, how to compare, and the value(s) as typed."""
+
+    attribute = forms.TypedChoiceField(coerce=int, empty_value=None, label="Attribute")
+    operator = forms.ChoiceField(label="Comparison")
+    value = forms.CharField(required=False, max_length=1000, label="Value")
+    to = forms.CharField(required=False, max_length=1000, label="And")
+
+    def __init__(self, *args, definitions: dict[int, AttributeDefinition], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attribute"].choices = [("", "Choose an attribute")] + [
+            (pk, definition.name) for pk, definition in definitions.items()
+        ]
+        # The operators of the attribute chosen (all of them until one is): the editor reloads a row on a new choice.
+        chosen = definitions.get(_chosen_id(self["attribute"].value()))
+        offered = [rules.OPERATORS[chosen.value_type]] if chosen else rules.OPERATORS.values()
+        choices: dict[str, str] = {}
+        for operators in offered:
+            for operator, label in operators.items():
+                choices.setdefault(operator, label)
+        self.fields["operator"].choices = list(choices.items())
+        self.value_type = chosen.value_type if chosen else None
+
+    def as_input(self) -> rules.ConditionInput:
+        data = self.cleaned_data
+        return rules.ConditionInput(
+            attribute_id=data.get("attribute"),
+            operator=data.get("operator", ""),
+            value=data.get("value", ""),
+            to=data.get("to", ""),
+        )
+
+
+def _chosen_id(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class BaseConditionFormSet(forms.BaseFormSet):
+    def __init__(self, *args, definitions: dict[int, AttributeDefinition], **kwargs):
+        self.definitions = definitions
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {"definitions": self.definitions}
+
+
+ConditionFormSet = forms.formset_factory(
+    ConditionForm,
+    formset=BaseConditionFormSet,
+    extra=0,
+    max_num=rules.MAX_CONDITIONS,
+    absolute_max=rules.MAX_CONDITIONS,
+    validate_max=True,
+)
+
+
+class RuleForm(forms.Form):
+    match = forms.ChoiceField(
+        choices=[(rules.ALL, "All of these conditions"), (rules.ANY, "Any of these conditions")],
+        initial=rules.ALL,
+        widget=forms.RadioSelect,
+        label="Members are the people who meet",
+    )

@@ -15,6 +15,9 @@ class Group(models.Model):
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="groups"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # A dynamic group's rule (``groups.rules.Rule``): its members are the organization's people who
+    # match it. Null for an ordinary group, whose members are added and removed by hand.
+    rule = models.JSONField(null=True, blank=True, default=None)
 
     class Meta:
         ordering = ["name"]
@@ -38,6 +41,10 @@ class Group(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_dynamic(self) -> bool:
+        return self.rule is not None
 
     @property
     def version(self) -> str:

@@ -14,6 +14,7 @@ from users import names
 from users.models import Organization, OrganizationUser, User
 
 from .models import Group, GroupMembership
+from .rules import Rule
 
 UserIds = Iterable[int] | QuerySet
 
@@ -322,16 +323,32 @@ def groups_only_admined_by(*, user: User, organization: Organization) -> list[Gr
 # services apply it after each change, the confirmation pages preview it.
 
 
+def reasons_to_be_in(organization: Organization) -> QuerySet[GroupMembership]:
+    """Memberships that make a person one of ``organization``'s users: in its mapped groups, but not by a rule.
+
+    A dynamic group's members are picked among the organization's users: if being picked kept
+    them there, nobody the rule matches could ever be removed from the organization.
+    """
+    return GroupMembership.objects.filter(group__organization=organization).exclude(
+        group__rule__isnull=False, role=GroupMembership.Role.MEMBER
+    )
+
+
 def org_users_without_other_reason(
     *, organization: Organization, user_ids: UserIds, ignoring_group_ids: Iterable[int] = ()
 ) -> QuerySet[OrganizationUser]:
     """Organization users among ``user_ids`` with no reason to be in ``organization``.
 
     A person stays who was added directly, is an organization admin, or is in a group
-    mapped to the organization (other than ``ignoring_group_ids``, which are about to go).
+    mapped to the organization (other than ``ignoring_group_ids``, which are about to go)
+    other than as a member of a dynamic group.
     """
-    in_a_mapped_group = GroupMembership.objects.filter(user=OuterRef("user"), group__organization=organization).exclude(
-        group_id__in=list(ignoring_group_ids)
+    in_a_mapped_group = (
+        reasons_to_be_in(organization)
+        .filter(user=OuterRef("user"))
+        .exclude(
+            group_id__in=list(ignoring_group_ids),
+        )
     )
     return (
         OrganizationUser.objects.filter(organization=organization, user_id__in=user_ids, added_directly=False)
@@ -344,7 +361,8 @@ def users_missing_from_organization(*, organization: Organization, user_ids: Use
     """Ids among ``user_ids`` in a group mapped to ``organization`` but not (yet) its users."""
     already_in = OrganizationUser.objects.filter(organization=organization, user=OuterRef("user"))
     return list(
-        GroupMembership.objects.filter(group__organization=organization, user_id__in=user_ids)
+        reasons_to_be_in(organization)
+        .filter(user_id__in=user_ids)
         .exclude(Exists(already_in))
         .values_list("user_id", flat=True)
         .distinct()
@@ -398,3 +416,62 @@ def settings_groups(viewer: Viewer) -> tuple[list[Group], list[Group]]:
     for group in groups:
         (mapped if group.organization_id else unmapped).append(group)
     return mapped, unmapped
+
+
+# Dynamic groups ---------------------------------------------------------------------------
+
+
+def manual_membership_refusal(group: Group) -> str | None:
+    """Why members cannot be added to, or removed from, ``group`` by hand (None when they can)."""
+    if group.rule is None:
+        return None
+    return (
+        f"{group} is a dynamic group: its members are the people its rule matches. Change the rule, or the people's "
+        "attributes, to change who is in it; or make it an ordinary group again."
+    )
+
+
+def dynamic_groups_of(organization: Organization | int) -> QuerySet[Group]:
+    return Group.objects.filter(organization=organization, rule__isnull=False).order_by("pk")
+
+
+def rule_matches(organization: Organization | int, rule: Rule) -> QuerySet[OrganizationUser]:
+    """The organization's users who match ``rule``: one query, however many conditions."""
+    return OrganizationUser.objects.filter(organization=organization).filter(rule.q())
+
+
+def rule_joiners(group: Group, rule: Rule) -> QuerySet[OrganizationUser]:
+    """Who ``rule`` matches and is not in ``group`` yet (in any role)."""
+    in_group = GroupMembership.objects.filter(group=group, user=OuterRef("user"))
+    return rule_matches(group.organization_id, rule).exclude(Exists(in_group))
+
+
+def rule_leavers(group: Group, rule: Rule) -> QuerySet[GroupMembership]:
+    """Members of ``group`` (admins stay: they are chosen by hand) whom ``rule`` does not match."""
+    matched = rule_matches(group.organization_id, rule).filter(user=OuterRef("user"))
+    return GroupMembership.objects.filter(group=group, role=GroupMembership.Role.MEMBER).exclude(Exists(matched))
+
+
+@dataclass(frozen=True)
+class RulePreview:
+    matching: int
+    joining: int
+    leaving: int
+    # Members of an ordinary group made dynamic who were in the organization only through it.
+    leaving_organization: int = 0
+
+
+def preview_rule(group: Group, rule: Rule) -> RulePreview:
+    """What saving ``rule`` on ``group`` would do now (three counts)."""
+    return RulePreview(
+        matching=rule_matches(group.organization_id, rule).count(),
+        joining=rule_joiners(group, rule).count(),
+        leaving=rule_leavers(group, rule).count(),
+        leaving_organization=0
+        if group.rule is not None
+        else org_users_without_other_reason(
+            organization=group.organization,
+            user_ids=member_ids(group).filter(role=GroupMembership.Role.MEMBER),
+            ignoring_group_ids=[group.pk],
+        ).count(),
+    )

@@ -20,7 +20,9 @@ from users.models import Organization, OrganizationUser, User, UserListPreferenc
 from users.services import RejectedEntry, get_or_create_users
 
 from . import selectors
+from .locks import lock_group as _lock
 from .models import Group, GroupMembership
+from .selectors import manual_membership_refusal
 
 
 class GroupRuleBroken(Exception):
@@ -87,6 +89,8 @@ def sync_organization_users(
     leaving = selectors.org_users_without_other_reason(organization=organization, user_ids=user_ids)
     leaving_ids = list(leaving.values_list("user_id", flat=True))
     if leaving_ids:
+        # Their places in dynamic groups go with them: a rule picks among the organization's users only.
+        GroupMembership.objects.filter(group__organization=organization, user_id__in=leaving_ids).delete()
         UserListPreference.objects.filter(organization=organization, user_id__in=leaving_ids).delete()
         OrganizationUser.objects.filter(organization=organization, user_id__in=leaving_ids).delete()
     return OrganizationChange(joined=len(missing), left=len(leaving_ids))
@@ -115,6 +119,8 @@ def add_members(*, group: Group, phone_numbers: list[str], added_by: User) -> Ad
 
     with transaction.atomic():
         group = _lock(group)
+        if refusal := manual_membership_refusal(group):
+            raise GroupRuleBroken(refusal)
         users = get_or_create_users(accepted)
         already_in = set(
             GroupMembership.objects.filter(group=group, user__in=users.values()).values_list(
@@ -142,6 +148,9 @@ def remove_member(*, membership: GroupMembership, removed_by: User) -> RemovedMe
     with transaction.atomic():
         group = _lock(membership.group)
         membership = _current(membership, group)
+        # A dynamic group's admins are chosen by hand, and may be removed by hand; its members follow the rule.
+        if membership.role == GroupMembership.Role.MEMBER and (refusal := manual_membership_refusal(group)):
+            raise GroupRuleBroken(refusal)
         if membership.role == GroupMembership.Role.ADMIN and not selectors.other_admins(membership).exists():
             raise GroupRuleBroken(
                 f"{_known_as(membership)} is the only admin of {group}, and a group keeps at least one admin. "
@@ -303,6 +312,11 @@ def unmap_group(*, group: Group, unmapped_by: User) -> OrganizationChange:
         organization = group.organization
         if organization is None:
             raise GroupRuleBroken(f"{group} is not mapped to any organization.")
+        if group.rule is not None:
+            raise GroupRuleBroken(
+                f"{group} is a dynamic group: its rule reads {organization}'s attributes. Make it an ordinary group "
+                "first, then unmap it."
+            )
         group.organization = None
         group.save(update_fields=["organization"])
         change = sync_organization_users(
@@ -447,19 +461,6 @@ def _record_mapping(
             "left_organization": change.left,
         },
     )
-
-
-def _lock(group: Group) -> Group:
-    """Lock the group's organization (when mapped), then the group; return it fresh."""
-    organization_id = group.organization_id
-    while True:
-        organization = Organization.objects.select_for_update().get(pk=organization_id) if organization_id else None
-        locked = Group.objects.select_for_update().get(pk=group.pk)
-        if locked.organization_id == organization_id:
-            locked.organization = organization
-            return locked
-        # Mapped or unmapped meanwhile: lock the organization it has now.
-        organization_id = locked.organization_id
 
 
 def _current(membership: GroupMembership, group: Group) -> GroupMembership:

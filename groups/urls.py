@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bulk_views, views
+from . import bulk_views, dynamic_views, views
 
 app_name = "groups"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("<id:group_id>/move/", views.move_group, name="move"),
     path("<id:group_id>/rename/", views.rename_group, name="rename"),
     path("<id:group_id>/delete/", views.delete_group, name="delete"),
+    path("<id:group_id>/rule/", dynamic_views.edit_rule, name="rule"),
+    path("<id:group_id>/rule/preview/", dynamic_views.preview_rule, name="rule_preview"),
+    path("<id:group_id>/rule/clear/", dynamic_views.clear_rule, name="clear_rule"),
     path("<id:group_id>/members/add/", views.add_members, name="add_members"),
     path("<id:group_id>/members/<id:user_id>/remove/", views.remove_member, name="remove_member"),
     path("<id:group_id>/members/<id:user_id>/role/", views.change_role, name="change_role"),

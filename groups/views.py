@@ -14,7 +14,7 @@ from users.access import organization_view
 from users.forms import AddPhoneListForm
 from users.models import Organization
 
-from . import selectors, services
+from . import dynamic, selectors, services
 from .access import access_group, access_group_membership
 from .forms import MemberRoleForm, MoveGroupForm, RenameGroupForm
 from .models import Group, GroupMembership
@@ -54,12 +54,22 @@ def hierarchy(request: HttpRequest, viewer: Viewer):
 def group_detail(request: HttpRequest, viewer: Viewer, group_id: int):
     group = access_group(viewer, group_id, Action.VIEW_GROUPS)
     members = Paginator(selectors.members_of(group), settings.GROUP_MEMBERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    rule = dynamic.rule_of(group)
+    definitions = dynamic.definitions_by_id(viewer.organization) if rule else {}
+    can_manage = policy.can(viewer, Action.MANAGE_GROUP_MEMBERS, group)
     context = {
         "viewer": viewer,
         "group": group,
         "page": members,
         "subgroups": selectors.subgroups_of(group),
-        "can_manage": policy.can(viewer, Action.MANAGE_GROUP_MEMBERS, group),
+        "can_manage": can_manage,
+        # A dynamic group's members follow its rule: only the roles of its people are changed by hand.
+        "can_add_members": can_manage and rule is None,
+        "membership_refusal": dynamic.manual_membership_refusal(group),
+        "rule": rule,
+        "rule_lines": rule.describe(definitions) if rule else [],
+        "rule_problems": rule.problems(definitions) if rule else [],
+        "can_manage_rule": policy.can(viewer, Action.MANAGE_DYNAMIC_GROUPS, group),
         # Only offered when there is somewhere to move it.
         "can_move": policy.can(viewer, Action.MOVE_GROUPS, group)
         and (
@@ -83,6 +93,9 @@ def add_members(request: HttpRequest, viewer: Viewer, group_id: int):
     group = access_group(viewer, group_id, Action.MANAGE_GROUP_MEMBERS)
     form = AddPhoneListForm(request.POST or None)
     result = None
+    if refusal := dynamic.manual_membership_refusal(group):
+        messages.error(request, refusal)
+        return redirect("groups:detail", org_slug=viewer.organization.slug, group_id=group.pk)
     if request.method == "POST" and form.is_valid():
         result = services.add_members(
             group=group, phone_numbers=form.cleaned_data["phone_numbers"], added_by=request.user
@@ -99,6 +112,9 @@ def add_members(request: HttpRequest, viewer: Viewer, group_id: int):
 def remove_member(request: HttpRequest, viewer: Viewer, group_id: int, user_id: int):
     membership = access_group_membership(viewer, group_id, user_id, Action.MANAGE_GROUP_MEMBERS)
     group = membership.group
+    if membership.role == GroupMembership.Role.MEMBER and (refusal := dynamic.manual_membership_refusal(group)):
+        messages.error(request, refusal)
+        return redirect("groups:detail", org_slug=viewer.organization.slug, group_id=group.pk)
     if request.method == "POST":
         try:
             removed = services.remove_member(membership=membership, removed_by=request.user)

@@ -25,6 +25,7 @@ from attributes.models import AttributeDefinition
 from attributes.selectors import definitions_of, parse_context
 from audit import services as audit
 from audit.models import AuditEvent
+from groups import dynamic
 from kaizala_portal import files, jobs
 from kaizala_portal.jobs import LostClaim
 from users.models import Organization, OrganizationUser, User
@@ -405,7 +406,13 @@ def _merged_values(parser: RowParser, values: dict, row: ParsedRow) -> dict:
 
 
 def _finish(job: ImportJob, run_id: str, *, failure: str = "") -> None:
-    jobs.finish(job, run_id, failure=failure, on_finished=record_finished)
+    jobs.finish(job, run_id, failure=failure, on_finished=_refresh_groups_and_record)
+
+
+def _refresh_groups_and_record(job: ImportJob) -> None:
+    # In the job's last transaction: its dynamic groups are up to date when the history says it ended.
+    dynamic.refresh_dynamic_groups(organization=job.organization_id, actor=job.uploaded_by, cause=dynamic.Cause.IMPORT)
+    record_finished(job)
 
 
 def record_finished(job: ImportJob) -> None:

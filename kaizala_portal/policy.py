@@ -48,6 +48,8 @@ class Action(StrEnum):
     VIEW_HIERARCHY = "view_hierarchy"
     MANAGE_GROUP_MEMBERS = "manage_group_members"
     MANAGE_GROUP_MAPPING = "manage_group_mapping"
+    # Making a group dynamic (its members follow a rule over attributes), editing or clearing its rule.
+    MANAGE_DYNAMIC_GROUPS = "manage_dynamic_groups"
     CREATE_GROUPS = "create_groups"
     MOVE_GROUPS = "move_groups"
     RENAME_GROUPS = "rename_groups"
@@ -112,6 +114,9 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     Action.MANAGE_GROUP_MEMBERS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
     # "Manage groups-to-organization mapping (Settings)".
     Action.MANAGE_GROUP_MAPPING: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.ADMIN_GROUPS},
+    # Not in the Kaizala table. A rule reaches every person of the organization with the values
+    # it asks for, not only the people of the groups one admins: the organization's admins alone.
+    Action.MANAGE_DYNAMIC_GROUPS: {Role.ORG_ADMIN: Reach.ALL},
     # Not in the Kaizala table; Settings again. A group admin may add subgroups to, and
     # rearrange, only the groups they admin; top-level groups need the whole organization.
     # CREATE_GROUPS reaches the groups one may put a group under (new or moved there);

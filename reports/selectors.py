@@ -8,8 +8,9 @@ draws it, and its CSV download writes the very same rows.
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Trunc
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce, Trunc
 from django.utils import timezone
 
 from actions.models import ActionPublication
@@ -142,6 +143,29 @@ def _removals_by_bucket(scope: ReportScope) -> dict[date, int]:
         created_at__gte=scope.since,
     )
     return _count_by_bucket(removals, "created_at", scope.period.unit)
+
+
+def dynamic_group_moves(scope: ReportScope) -> Table:
+    """Per dynamic group, its members now and how many its rule brought in and took out in the period.
+
+    Read from the refreshes' audit events, one per group and refresh, whose counts are summed in the database.
+    """
+    refreshes = AuditEvent.objects.filter(
+        organization=scope.viewer.organization,
+        verb=AuditEvent.Verb.DYNAMIC_GROUP_REFRESHED,
+        group=OuterRef("pk"),
+        created_at__gte=scope.since,
+    ).order_by()
+    groups = with_member_counts(scope.groups.filter(rule__isnull=False)).annotate(
+        joined=_summed(refreshes, "joined"), left=_summed(refreshes, "left")
+    )
+    rows = [(group.name, group.member_count, group.joined, group.left) for group in groups.order_by("name", "pk")]
+    return Table(columns=("Dynamic group", "Members now", "Joined by the rule", "Left by the rule"), rows=rows)
+
+
+def _summed(events: QuerySet, key: str):
+    total = events.values("group").annotate(total=Sum(Cast(KT(f"details__{key}"), IntegerField()))).values("total")
+    return Coalesce(Subquery(total), 0)
 
 
 def attribute_completeness(scope: ReportScope) -> tuple[Table, int]:

@@ -68,6 +68,7 @@ def report(request: HttpRequest, viewer: Viewer):
                 )
             ],
         ),
+        "dynamic_groups": selectors.dynamic_group_moves(scope),
         "attributes": attributes,
         "reported_users": reported_users,
         "attributes_chart": charts.horizontal_bars(

@@ -275,6 +275,9 @@ def pages_of(organization: Organization) -> dict[str, str]:
         pages[f"groups:move {group.name}"] = url("groups:move", organization, group_id=group.pk)
         pages[f"groups:rename {group.name}"] = url("groups:rename", organization, group_id=group.pk)
         pages[f"groups:delete {group.name}"] = url("groups:delete", organization, group_id=group.pk)
+        pages[f"groups:rule {group.name}"] = url("groups:rule", organization, group_id=group.pk)
+        if group.rule is not None:
+            continue  # a dynamic group's members are not added or removed by hand: those pages send back to it
         pages[f"groups:add_members {group.name}"] = url("groups:add_members", organization, group_id=group.pk)
         for membership in group.memberships.select_related("user").order_by("user__phone_number"):
             pages[f"groups:remove_member {group.name} {membership.user.phone_number}"] = url(
@@ -781,7 +784,43 @@ def bulk_export_chosen_people(w: World) -> None:
     assert job.status == ExportJob.Status.COMPLETED and job.total_rows == 1
 
 
+DEPARTMENT_IS_SALES = {
+    "match": "all",
+    "condition-TOTAL_FORMS": "1",
+    "condition-INITIAL_FORMS": "0",
+    "condition-0-operator": "equals",
+    "condition-0-value": "Sales",
+    "save": "1",
+}
+
+
+def make_a_group_dynamic_whose_member_then_leaves_contoso(w: World) -> None:
+    """The shared person (Sales) joins Contoso Field; the one who came only through it leaves Contoso, not Fabrikam."""
+    data = DEPARTMENT_IS_SALES | {"condition-0-attribute": str(w.department.pk)}
+    submit(w.as_a, url("groups:rule", w.a, group_id=w.contoso_field.pk), data)
+    assert GroupMembership.objects.filter(group=w.contoso_field, user=w.shared).exists()
+    assert name_in(w.a, SHARED_VIA_GROUP) is None
+
+
+def import_moving_a_shared_person_out_of_a_dynamic_group(w: World) -> None:
+    data = DEPARTMENT_IS_SALES | {"condition-0-attribute": str(w.department.pk)}
+    submit(w.as_a, url("groups:rule", w.a, group_id=w.contoso_sales.pk), data)
+    job = run_import(job_in(w.a, w.a_admin, f"Name,Phone Number,Department\nAlpha Name,{SHARED},Ops\n"))
+    assert job.status == ImportJob.Status.COMPLETED
+    assert not GroupMembership.objects.filter(group=w.contoso_sales, user=w.shared).exists()
+
+
+def make_a_dynamic_group_ordinary_again(w: World) -> None:
+    data = DEPARTMENT_IS_SALES | {"condition-0-attribute": str(w.department.pk)}
+    submit(w.as_a, url("groups:rule", w.a, group_id=w.contoso_sales.pk), data)
+    submit(w.as_a, url("groups:clear_rule", w.a, group_id=w.contoso_sales.pk), {})
+    assert Group.objects.get(pk=w.contoso_sales.pk).rule is None
+
+
 WRITES_OF_A: list[tuple[str, Callable[[World], None]]] = [
+    ("make-a-group-dynamic-whose-member-leaves-contoso", make_a_group_dynamic_whose_member_then_leaves_contoso),
+    ("import-moving-a-shared-person-out-of-a-dynamic-group", import_moving_a_shared_person_out_of_a_dynamic_group),
+    ("make-a-dynamic-group-ordinary-again", make_a_dynamic_group_ordinary_again),
     ("add-one-user-with-a-name", add_one_user_with_a_name),
     ("add-one-user-only-fabrikam-named", add_one_user_only_fabrikam_has_named),
     ("add-a-list-with-shared-numbers", add_a_list_of_numbers_with_shared_ones),

@@ -1,16 +1,12 @@
 """Search, sort and attribute filters of the Users list."""
 
-import datetime as dt
-
 import django_filters
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
-from django.db import connection
-from django.db.models import CharField, F, Q
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models import F, Q
 
 from attributes import types
+from attributes.conditions import CONDITIONS, value_condition
 from attributes.models import AttributeDefinition
 from attributes.types import ParseContext
 from kaizala_portal.converters import MAX_ID
@@ -97,30 +93,14 @@ class AttributeFilter(django_filters.Filter):
     def filter(self, qs, value):
         if value is None:
             return qs
-        key = f"attribute_values__{self.definition.key}"
-        if self.condition == "contains":
-            return qs.filter(**{f"{key}__icontains": value})
-        if self.condition == "equals" and self.definition.value_type == "string":
-            return qs.filter(Q(**{f"{key}__iexact": value}))
-        if self.condition == "equals" and connection.vendor == "postgresql":
-            # Containment is what PostgreSQL's GIN index on attribute_values answers.
-            return qs.filter(attribute_values__contains={self.definition.key: value})
-        if self.condition == "equals":
-            return qs.filter(**{key: value})
-        if self.definition.value_type == "datetime":
-            return _date_range(qs, self.definition.key, self.condition, value)
-        return qs.filter(**{f"{key}__{'gte' if self.condition == 'min' else 'lte'}": value})
-
-
-def _date_range(qs, key: str, condition: str, value: str):
-    # Dates are ISO text: "until 31 March" must include everything on 31 March.
-    text = Cast(KT(f"attribute_values__{key}"), output_field=CharField())
-    if condition == "min":
-        return qs.alias(date_text=text).filter(date_text__gte=value)
-    if value[:10] == dt.date.max.isoformat():
-        # Until the last day there is: every date, and no next day to stop before.
-        return qs.filter(**{f"attribute_values__{key}__isnull": False})
-    return qs.alias(date_text=text).filter(date_text__lt=types.datetime.day_after(value))
+        return qs.filter(
+            value_condition(
+                key=self.definition.key,
+                value_type=self.definition.value_type,
+                condition=self.condition,
+                value=value,
+            )
+        )
 
 
 class ChosenPeopleField(forms.CharField):
@@ -143,14 +123,6 @@ class ChosenPeopleFilter(django_filters.Filter):
 
     def filter(self, qs, value):
         return qs if value is None else qs.filter(user_id__in=value)
-
-
-CONDITIONS = {
-    "string": ["contains", "equals"],
-    "number": ["min", "max", "equals"],
-    "datetime": ["min", "max"],
-    "boolean": ["equals"],
-}
 
 
 class OrganizationUserFilter(django_filters.FilterSet):

@@ -89,9 +89,9 @@ def groups_of_org_user(org_user: OrganizationUser) -> list[GroupMembership]:
 
 def source_of(org_user: OrganizationUser, group_memberships: list[GroupMembership]) -> str:
     """Where a person's membership comes from: "Added directly", "Via group Sales", or both."""
-    return describe_source(
-        added_directly=org_user.added_directly, group_names=[m.group.name for m in group_memberships]
-    )
+    # A dynamic group picks its members among the organization's users: it is no way in.
+    ways_in = [m for m in group_memberships if m.group.rule is None or m.role == GroupMembership.Role.ADMIN]
+    return describe_source(added_directly=org_user.added_directly, group_names=[m.group.name for m in ways_in])
 
 
 def describe_source(*, added_directly: bool, group_names: Iterable[str]) -> str:

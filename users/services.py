@@ -10,6 +10,7 @@ from django.db import transaction
 from attributes.models import AttributeDefinition
 from audit import services as audit
 from audit.models import AuditEvent
+from groups import dynamic
 from groups.models import GroupMembership
 from groups.selectors import groups_only_admined_by
 from kaizala_portal import zones
@@ -142,6 +143,12 @@ def add_users(*, organization: Organization, new_users: list[NewUser], added_by:
                 actor=added_by,
                 target=people[0] if len(people) == 1 else None,
                 details={**audit.people_details(organization, people), "already_through_groups": len(through_groups)},
+            )
+            dynamic.refresh_dynamic_groups(
+                organization=organization,
+                actor=added_by,
+                cause=dynamic.Cause.USERS_ADDED,
+                user_ids=[p.pk for p in people],
             )
     result.not_added = _entries_not_added(new_users, reasons, repeated)
     return result

@@ -34,6 +34,7 @@ __all__ = [
     "convert",
     "format_value",
     "is_clear",
+    "matches",
     "parse",
     "same_value",
 ]
@@ -57,6 +58,16 @@ def format_value(value_type: str, value, *, for_csv: bool = False) -> str:
     if value is None:
         return ""
     return TYPES[value_type].format_value(value, for_csv=for_csv)
+
+
+def matches(value_type: str, stored, condition: str, value) -> bool:
+    """Whether a stored value meets a condition ("equals", "contains", "min", "max") on ``value``, canonical both.
+
+    The same answer as the database's (``attributes.conditions``): a person without a value meets no condition.
+    """
+    if stored is None:
+        return False
+    return TYPES[value_type].matches(stored, condition, value)
 
 
 def same_value(value_type: str, a, b) -> bool:

@@ -18,3 +18,7 @@ def parse(text: str, *, context) -> bool:
 
 def format_value(value: bool, *, for_csv: bool = False) -> str:
     return "Yes" if value else "No"
+
+
+def matches(stored: bool, condition: str, value: bool) -> bool:
+    return stored is value

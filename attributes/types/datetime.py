@@ -82,3 +82,12 @@ def format_value(value: str, *, for_csv: bool = False) -> str:
 def day_after(value: str) -> str:
     """The start of the next day, for an inclusive "until" filter on a date."""
     return (dt.date.fromisoformat(value[:10]) + dt.timedelta(days=1)).isoformat()
+
+
+def matches(stored: str, condition: str, value: str) -> bool:
+    """Whether a stored date (or moment) is from ``value`` on ("min"), or until the end of its day ("max")."""
+    if condition == "min":
+        return stored >= value
+    if value[:10] == dt.date.max.isoformat():
+        return True
+    return stored < day_after(value)

@@ -72,3 +72,11 @@ def format_value(value, *, for_csv: bool = False) -> str:
         return text
     whole, _, fraction = text.partition(".")
     return f"{int(whole):,}.{fraction}" if whole.lstrip("-").isdigit() and "e" not in text else text
+
+
+def matches(stored, condition: str, value) -> bool:
+    if condition == "min":
+        return stored >= value
+    if condition == "max":
+        return stored <= value
+    return stored == value

@@ -46,3 +46,10 @@ def parse(text: str, *, context) -> str:
 
 def format_value(value: str, *, for_csv: bool = False) -> str:
     return str(value)
+
+
+def matches(stored: str, condition: str, value: str) -> bool:
+    """Whether a stored text meets a condition, whatever the case: as the database compares it (``conditions``)."""
+    if condition == "contains":
+        return value.upper() in stored.upper()
+    return stored.upper() == value.upper()

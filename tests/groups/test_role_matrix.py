@@ -29,7 +29,7 @@ from connectors.models import Connector, ConnectorPublication
 from groups.models import Group, GroupMembership
 from users.models import OrganizationUser
 
-from ..factories import GroupFactory, GroupMembershipFactory, UserFactory
+from ..factories import AttributeDefinitionFactory, GroupFactory, GroupMembershipFactory, UserFactory
 
 PEOPLE = ["org_admin", "group_admin", "member", "other_org_admin", "superuser", "anonymous"]
 NEW_NUMBER = "+919812300000"
@@ -44,6 +44,17 @@ class Case:
     done: str | None = None  # name of a check, in DONE, that the write happened
     query: dict[str, str] | None = None  # query-string parameter -> name of an object of the world
 
+
+# The rule editor's form: the members of Sales North are the people of the Sales department.
+RULE_FORM = {
+    "match": "all",
+    "condition-TOTAL_FORMS": "1",
+    "condition-INITIAL_FORMS": "0",
+    "condition-0-attribute": "department",
+    "condition-0-operator": "equals",
+    "condition-0-value": "Sales",
+    "save": "1",
+}
 
 # DESIGN.md section 4, row by row.
 MATRIX: dict[str, list[Case]] = {
@@ -208,6 +219,27 @@ MATRIX: dict[str, list[Case]] = {
         Case("POST groups:delete", {"group_id": "other_group"}, [302, 403, 403, 404, 302, "login"], done="other_gone"),
         Case("POST groups:delete", {"group_id": "sub_group"}, [302, 403, 403, 404, 302, "login"], done="sub_gone"),
     ],
+    # Not in the Kaizala table: dynamic groups. A rule reaches anyone of the organization with the values it
+    # asks for, beyond the groups one admins: the organization's admins alone.
+    "Manage dynamic groups": [
+        Case("GET groups:rule", {"group_id": "admin_group"}, [200, 403, 403, 404, 200, "login"]),
+        Case("GET groups:rule", {"group_id": "other_group"}, [200, 403, 403, 404, 200, "login"]),
+        Case(
+            "POST groups:rule_preview",
+            {"group_id": "admin_group"},
+            [200, 403, 403, 404, 200, "login"],
+            data=RULE_FORM,
+        ),
+        Case(
+            "POST groups:rule",
+            {"group_id": "admin_group"},
+            [302, 403, 403, 404, 302, "login"],
+            data=RULE_FORM,
+            done="admin_group_dynamic",
+        ),
+        # An ordinary group has no rule to clear: back to it, with a word.
+        Case("GET groups:clear_rule", {"group_id": "admin_group"}, [302, 403, 403, 404, 302, "login"]),
+    ],
     "View connectors": [
         Case("GET connectors:list", {}, [200, 200, 200, 404, 200, "login"]),
         Case("GET connectors:detail", {"connector_id": "crm"}, [200, 200, 200, 404, 200, "login"]),
@@ -312,7 +344,9 @@ def world(organization, org_admin, group_admin, admin_group, member, outsider_me
     for group in (admin_group, other_group):
         ActionPublication.objects.create(action=checklist, group=group, published_by=org_admin)
         ConnectorPublication.objects.create(connector=helpdesk, group=group, published_by=org_admin)
+    department = AttributeDefinitionFactory(organization=organization, name="Department")
     return {
+        "department": department,
         "organization": organization,
         "org_admin": org_admin,
         "group_admin": group_admin,
@@ -357,6 +391,7 @@ DONE = {
     "other_group_renamed": lambda w: Group.objects.get(pk=w["other_group"].pk).name == "Renamed",
     "other_gone": lambda w: not Group.objects.filter(pk=w["other_group"].pk).exists(),
     "sub_gone": lambda w: not Group.objects.filter(pk=w["sub_group"].pk).exists(),
+    "admin_group_dynamic": lambda w: Group.objects.get(pk=w["admin_group"].pk).rule is not None,
     "other_group_moved": lambda w: Group.objects.get(pk=w["other_group"].pk).parent_id == w["admin_group"].pk,
     "poll_in_admin_group": lambda w: _published(ActionPublication, action=w["poll"], group=w["admin_group"]),
     "poll_in_other_group": lambda w: _published(ActionPublication, action=w["poll"], group=w["other_group"]),
@@ -426,6 +461,7 @@ BUTTONS = [
     ("groups:detail", {"group_id": "admin_group"}, "settings:unmap_group", [True, True, False, None, True]),
     ("groups:detail", {"group_id": "admin_group"}, "groups:rename", [True, True, False, None, True]),
     ("groups:detail", {"group_id": "admin_group"}, "groups:delete", [True, True, False, None, True]),
+    ("groups:detail", {"group_id": "admin_group"}, "groups:rule", [True, False, False, None, True]),
     # Sales North is the group admin's only group: there is nowhere they could move it.
     ("groups:detail", {"group_id": "admin_group"}, "groups:move", [True, False, False, None, True]),
     ("groups:list", {}, "settings:groups", [True, True, False, None, True]),
