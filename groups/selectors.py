@@ -83,6 +83,18 @@ def move_destinations(viewer: Viewer, group: Group) -> QuerySet[Group]:
 
 
 PATH_SEPARATOR = " / "
+# A name holding the separator would make two groups' paths read alike ("A / B" at the top, and
+# B under A), and an uploaded file could no longer say which one it means: names never hold it.
+SEPARATOR_IN_NAME = (
+    f"A group's name cannot contain “{PATH_SEPARATOR.strip()}” between spaces: the Groups pages and the bulk "
+    f"upload files put it between the names of a path, as in “Field Staff{PATH_SEPARATOR}North”. "
+    "Use “ - ” instead, or a slash without spaces."
+)
+
+
+def name_refusal(name: str) -> str | None:
+    """Why ``name`` cannot be a group's name, or None (a blank name is refused apart)."""
+    return SEPARATOR_IN_NAME if PATH_SEPARATOR in " ".join(name.split()) else None
 
 
 def paths_of(groups: Iterable[Group]) -> dict[int, str]:
