@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "reports",
     "audit",
     "bulk_actions",
+    "group_imports",
 ]
 
 MIDDLEWARE = [
@@ -307,8 +308,11 @@ BULK_ACTIONS_IN_REQUEST_UP_TO = env.int("BULK_ACTIONS_IN_REQUEST_UP_TO", default
 BULK_ACTIONS_CHUNK_SIZE = env.int("BULK_ACTIONS_CHUNK_SIZE", default=100)
 BULK_ACTIONS_STALE_AFTER_SECONDS = env.int("BULK_ACTIONS_STALE_AFTER_SECONDS", default=120)
 BULK_ACTIONS_MAX_ATTEMPTS = env.int("BULK_ACTIONS_MAX_ATTEMPTS", default=3)
+# Bulk Upload Users on the Groups page: rows per transaction; size limit, takeovers and tries as for imports.
+GROUP_IMPORT_BATCH_SIZE = env.int("GROUP_IMPORT_BATCH_SIZE", default=2000)
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-imports": {"task": "imports.tasks.sweep_stale_imports", "schedule": 60.0},
     "sweep-stale-exports": {"task": "exports.tasks.sweep_stale_exports", "schedule": 60.0},
     "sweep-stale-bulk-jobs": {"task": "bulk_actions.tasks.sweep_stale_bulk_jobs", "schedule": 60.0},
+    "sweep-stale-group-imports": {"task": "group_imports.tasks.sweep_stale_group_imports", "schedule": 60.0},
 }

@@ -117,6 +117,11 @@ MATRIX: dict[str, list[Case]] = {
         Case("GET groups:parent_mapping_template", {}, [200, 200, 403, 404, 200, "login"]),
         Case("GET groups:export_user_mapping", {}, [200, 200, 403, 404, 200, "login"]),
         Case("GET groups:export_parent_mapping", {}, [200, 200, 403, 404, 200, "login"]),
+        # Uploading either file: each row is then judged against the uploader's role by the job
+        # (tests/group_imports); the history shows an org admin every upload, a group admin their own.
+        Case("GET group_imports:upload_user_mapping", {}, [200, 200, 403, 404, 200, "login"]),
+        Case("GET group_imports:upload_parent_mapping", {}, [200, 200, 403, 404, 200, "login"]),
+        Case("GET group_imports:history", {}, [200, 200, 403, 404, 200, "login"]),
     ],
     "View reports": [
         Case("GET reports:index", {}, [200, 200, 403, 404, 200, "login"]),
@@ -436,6 +441,9 @@ BUTTONS = [
     ("groups:list", {}, "groups:parent_mapping_template", [True, True, False, None, True]),
     ("groups:list", {}, "groups:export_user_mapping", [True, True, False, None, True]),
     ("groups:list", {}, "groups:export_parent_mapping", [True, True, False, None, True]),
+    ("groups:list", {}, "group_imports:upload_user_mapping", [True, True, False, None, True]),
+    ("groups:list", {}, "group_imports:upload_parent_mapping", [True, True, False, None, True]),
+    ("groups:list", {}, "group_imports:history", [True, True, False, None, True]),
     ("groups:hierarchy", {}, "groups:detail other_group", [True, False, False, None, True]),
     ("groups:hierarchy", {}, "groups:detail admin_group", [True, True, True, None, True]),
     # Publishing is offered to those whose role reaches a group; changing is the creator's and the org admins'.
