@@ -300,7 +300,7 @@ def world(organization, org_admin, group_admin, admin_group, member, outsider_me
     other_member = UserFactory()
     OrganizationUser.objects.create(organization=organization, user=other_member, name="Olga Other")
     GroupMembershipFactory(group=other_group, user=other_member)
-    sub_group = GroupFactory(organization=organization, name="Sales North / Retail", parent=admin_group)
+    sub_group = GroupFactory(organization=organization, name="Sales North - Retail", parent=admin_group)
     GroupMembershipFactory(group=sub_group, user=org_admin, role=GroupMembership.Role.ADMIN)
     volunteers = GroupFactory(organization=None, name="Volunteers")
     GroupMembershipFactory(group=volunteers, user=group_admin, role=GroupMembership.Role.ADMIN)
