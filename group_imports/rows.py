@@ -7,7 +7,7 @@ uploader's role is decided by the services, batch by batch.
 
 from dataclasses import dataclass
 
-from groups.mapping_files import PARENT_MAPPING_EXAMPLE, USER_MAPPING_EXAMPLE, USER_TYPES
+from groups.mapping_files import PARENT_MAPPING_EXAMPLE, PARENT_MAPPING_NOTE, USER_MAPPING_EXAMPLE, USER_TYPES
 from imports.formulas import restore
 from imports.limits import RowLimits, row_problem, shown
 from imports.reader import UnreadableFile
@@ -142,7 +142,8 @@ class ParentMappingReader:
         if problem := row_problem(cells, name_index=_NO_NAME_COLUMN, limits=self.limits):
             return RowError(number, problem[0], problem[1], shown(cells))
         child, parent = _cell(cells, self.child_index), _cell(cells, self.parent_index)
-        if [child, parent] == PARENT_MAPPING_EXAMPLE:
+        # The example names plausible groups: a row of them is the example only with the template's note beside it.
+        if [child, parent] == PARENT_MAPPING_EXAMPLE and PARENT_MAPPING_NOTE in (cell.strip() for cell in cells):
             return None
         if not child:
             return RowError(number, "Child Group", "The child group is empty: write its path.", cells)

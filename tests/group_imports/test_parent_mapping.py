@@ -118,3 +118,20 @@ def test_an_export_uploaded_again_changes_nothing(client_for, make_job, organiza
 
     assert (job.moved_count, job.unchanged_count, job.ignored_count, job.rejected_count) == (0, 4, 0, 0)
     assert hierarchy(organization) == before
+
+
+def test_the_templates_example_row_is_passed_over_but_the_same_groups_without_its_note_are_a_real_row(
+    make_job, organization
+):
+    from groups import mapping_files
+
+    staff = GroupFactory(organization=organization, name="Field Staff")
+    north = GroupFactory(organization=organization, name="North")
+    template = mapping_files.parent_mapping_template().lstrip("\ufeff")
+
+    assert run(make_job(template, kind=PARENTS)).status == GroupImportJob.Status.FAILED  # no rows: nothing to do
+    job = run(make_job(template + "North,Field Staff\nField Staff / North,Field Staff\n", kind=PARENTS))
+
+    assert (job.moved_count, job.unchanged_count) == (1, 1)
+    north.refresh_from_db()
+    assert north.parent == staff
