@@ -3,6 +3,7 @@
 from django.db import models
 
 from groups.models import Group
+from kaizala_portal import jobs
 from kaizala_portal.jobs import BackgroundJob
 from users.models import Organization, User
 
@@ -102,6 +103,22 @@ class BulkJob(BackgroundJob):
 
 def _people(count: int) -> str:
     return f"{count} {'person' if count == 1 else 'people'}"
+
+
+BULK_JOBS = jobs.register(
+    jobs.JobKind(
+        name="bulk action",
+        model=BulkJob,
+        task="bulk_actions.tasks.run_bulk_job",
+        stale_after_setting="BULK_ACTIONS_STALE_AFTER_SECONDS",
+        max_attempts_setting="BULK_ACTIONS_MAX_ATTEMPTS",
+        give_up=lambda job: (
+            f"The bulk action stopped {job.attempts} times without finishing (its worker was lost), "
+            f"after {job.rows_done} of {job.total_rows or job.selected_count} people. "
+            "Run it again for those left; if it keeps stopping, contact support."
+        ),
+    )
+)
 
 
 class BulkOutcome(models.Model):

@@ -1,4 +1,4 @@
-"""Bulk actions on the Users list: the request, the run, the sweeper.
+"""Bulk actions on the Users list: the request, the run, the report.
 
 Each person is handed to the service that already does that to one person
 (``users.services.delete_org_user``, ``groups.services.add_members`` and
@@ -33,7 +33,7 @@ from users import services as user_services
 from users.models import OrganizationUser
 
 from . import selectors
-from .models import BulkJob, BulkOutcome
+from .models import BULK_JOBS, BulkJob, BulkOutcome
 from .selectors import Selection
 
 logger = logging.getLogger(__name__)
@@ -56,8 +56,6 @@ def start_bulk_job(
     group: Group | None = None,
 ) -> BulkJob:
     """Keep a job for the people ``selection`` chooses; run it now when small, else queue it on commit."""
-    from .tasks import enqueue_bulk_job
-
     _check_allowed(viewer, kind, group)
     people = selectors.people_in(viewer, selection.scope)
     count = people.count()
@@ -76,7 +74,7 @@ def start_bulk_job(
             queued_at=timezone.now() if in_request else None,
         )
         if not in_request:
-            transaction.on_commit(lambda: enqueue_bulk_job(job.pk))
+            jobs.enqueue_on_commit(job)
     if in_request:
         run_bulk_job(job_id=job.pk, run_id=f"request-{uuid.uuid4().hex}")
         job.refresh_from_db()
@@ -121,13 +119,7 @@ DONE = "done"
 
 def run_bulk_job(*, job_id: int, run_id: str) -> None:
     """Do (or resume) a bulk job; the Celery task, or the request of a small one, calls this."""
-    job = jobs.claim(
-        BulkJob.objects.select_related("organization", "requested_by", "group"),
-        job_id,
-        run_id,
-        active_status=BulkJob.Status.PROCESSING,
-        stale_after_seconds=settings.BULK_ACTIONS_STALE_AFTER_SECONDS,
-    )
+    job = jobs.claim_job(BULK_JOBS, job_id, run_id, select_related=("organization", "requested_by", "group"))
     if job is None:
         return
     try:
@@ -135,10 +127,10 @@ def run_bulk_job(*, job_id: int, run_id: str) -> None:
     except LostClaim:
         logger.warning("Bulk job %s was taken over by another run; %s stops.", job_id, run_id)
     except NotAllowed as problem:
-        _finish(job, run_id, failure=str(problem))
+        jobs.finish(job, run_id, failure=str(problem))
     except Exception:
         logger.exception("Bulk job %s failed", job_id)
-        _finish(job, run_id, failure=UNEXPECTED)
+        jobs.finish(job, run_id, failure=UNEXPECTED)
 
 
 def _requester(job: BulkJob) -> Viewer:
@@ -159,7 +151,7 @@ def _run(job: BulkJob, run_id: str) -> None:
     people = selectors.people_in(viewer, job.scope).filter(added_at__lte=job.created_at)
     if job.total_rows is None:
         remaining = people.filter(user_id__gt=job.last_user_id).count()
-        _save(job, run_id, total_rows=job.rows_done + remaining)
+        jobs.save_progress(job, run_id, total_rows=job.rows_done + remaining)
     act = ACTIONS[job.kind]
     while True:
         chunk = list(
@@ -176,7 +168,7 @@ def _run(job: BulkJob, run_id: str) -> None:
             job.total_rows = max(job.total_rows or 0, job.rows_done)
             job.heartbeat_at = timezone.now()
             job.save(update_fields=COUNT_FIELDS)
-    _finish(job, run_id)
+    jobs.finish(job, run_id)
 
 
 COUNT_FIELDS = [
@@ -270,54 +262,6 @@ ACTIONS = {
     BulkJob.Kind.ADD_TO_GROUP: _add_to_group,
     BulkJob.Kind.REMOVE_FROM_GROUP: _remove_from_group,
 }
-
-
-def _save(job: BulkJob, run_id: str, **fields) -> None:
-    with transaction.atomic():
-        jobs.hold_claim(job, run_id)
-        fields["heartbeat_at"] = timezone.now()
-        for name, value in fields.items():
-            setattr(job, name, value)
-        job.save(update_fields=list(fields))
-
-
-def _finish(job: BulkJob, run_id: str, *, failure: str = "") -> None:
-    try:
-        with transaction.atomic():
-            jobs.hold_claim(job, run_id)
-            now = timezone.now()
-            job.status = BulkJob.Status.FAILED if failure else BulkJob.Status.COMPLETED
-            job.failure_reason, job.finished_at, job.claimed_by, job.heartbeat_at = failure, now, "", now
-            job.save(update_fields=["status", "failure_reason", "finished_at", "claimed_by", "heartbeat_at"])
-    except LostClaim:
-        logger.warning("Bulk job %s was taken over by another run before it could finish.", job.pk)
-
-
-# Jobs whose worker died -----------------------------------------------------------------
-
-
-def sweep_stale_bulk_jobs() -> list[int]:
-    """Requeue jobs nobody has worked on for a while (to resume where they stopped); fail them after too many tries."""
-    from .tasks import enqueue_bulk_job
-
-    return jobs.sweep(
-        BulkJob.objects.all(),
-        stale_after_seconds=settings.BULK_ACTIONS_STALE_AFTER_SECONDS,
-        max_attempts=settings.BULK_ACTIONS_MAX_ATTEMPTS,
-        enqueue=enqueue_bulk_job,
-        give_up=lambda job: (
-            f"The bulk action stopped {job.attempts} times without finishing (its worker was lost), "
-            f"after {job.rows_done} of {job.total_rows or job.selected_count} people. "
-            "Run it again for those left; if it keeps stopping, contact support."
-        ),
-    )
-
-
-def queue_waiting_job(*, job: BulkJob) -> bool:
-    """Send again a job whose task the broker could not take; True unless the broker still does not answer."""
-    from .tasks import enqueue_bulk_job
-
-    return not job.is_waiting_for_queue or enqueue_bulk_job(job.pk)
 
 
 # The report -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from exports import selectors as export_selectors
 from groups.models import Group
+from kaizala_portal import jobs
 from kaizala_portal.policy import Action, Viewer
 from users.access import organization_view
 
@@ -170,7 +171,7 @@ def report(request: HttpRequest, viewer: Viewer, job_id: int):
 @require_POST
 def retry_queue(request: HttpRequest, viewer: Viewer, job_id: int):
     job = _job(viewer, job_id)
-    if services.queue_waiting_job(job=job):
+    if jobs.queue_waiting(job):
         messages.success(request, f"“{job.title}” is queued; it starts shortly.")
     else:
         messages.error(request, QUEUE_STILL_DOWN)

@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
+from kaizala_portal import jobs
 from kaizala_portal.jobs import BackgroundJob
 from users.models import Organization, User
 
@@ -65,3 +66,19 @@ class ExportJob(BackgroundJob):
     @property
     def is_running(self) -> bool:
         return self.is_queued and self.total_rows is not None
+
+
+EXPORT_JOBS = jobs.register(
+    jobs.JobKind(
+        name="export",
+        model=ExportJob,
+        task="exports.tasks.export_users",
+        stale_after_setting="EXPORT_STALE_AFTER_SECONDS",
+        max_attempts_setting="EXPORT_MAX_ATTEMPTS",
+        give_up=lambda job: (
+            f"The export stopped {job.attempts} times without finishing (its worker was lost). "
+            "Request it again; if it keeps stopping, contact support."
+        ),
+        after_giving_up="exports.services.after_giving_up",
+    )
+)

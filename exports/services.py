@@ -1,4 +1,4 @@
-"""Exporting an organization's users to a CSV file: the request, the job, the sweeper.
+"""Exporting an organization's users to a CSV file: the request, the job.
 
 The file has the import template's columns, so that an export, edited or not, imports
 back; read-only columns follow. Text a spreadsheet would run as a formula is guarded
@@ -46,7 +46,7 @@ from users.models import Organization, OrganizationUser, User
 from users.selectors import describe_source, org_group_memberships
 
 from . import selectors
-from .models import ExportJob
+from .models import EXPORT_JOBS, ExportJob
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +68,6 @@ class NotAllowed(Exception):
 
 def create_export_job(*, organization: Organization, requested_by: User, scope: str) -> ExportJob:
     """Queue an export of the users ``scope`` chooses (see ``selectors.scope_query``); it starts on commit."""
-    from .tasks import enqueue_export
-
     now = timezone.now()
     with transaction.atomic():
         job = ExportJob.objects.create(
@@ -87,7 +85,7 @@ def create_export_job(*, organization: Organization, requested_by: User, scope: 
             actor=requested_by,
             details={"job_id": job.pk, "file_name": job.file_name, "scope": job.scope_description},
         )
-        transaction.on_commit(lambda: enqueue_export(job.pk))
+        jobs.enqueue_on_commit(job)
     return job
 
 
@@ -230,16 +228,10 @@ def run_export(*, job_id: int, run_id: str) -> None:
 
 
 def _claim(job_id: int, run_id: str) -> ExportJob | None:
-    # Whatever an earlier run wrote is thrown away: this run starts the file again.
-    job = jobs.claim(
-        # The requester may be gone: a nullable join PostgreSQL cannot lock, so only the job's row is.
-        ExportJob.objects.select_related("organization", "requested_by"),
-        job_id,
-        run_id,
-        active_status=ExportJob.Status.QUEUED,
-        stale_after_seconds=settings.EXPORT_STALE_AFTER_SECONDS,
-        rows_done=0,
-        total_rows=None,
+    # Whatever an earlier run wrote is thrown away: this run starts the file again. The requester
+    # may be gone: a nullable join PostgreSQL cannot lock, so only the job's row is (see ``claim``).
+    job = jobs.claim_job(
+        EXPORT_JOBS, job_id, run_id, select_related=("organization", "requested_by"), rows_done=0, total_rows=None
     )
     if job is not None:
         _discard_partial_files(job)
@@ -266,7 +258,7 @@ def _write(job: ExportJob, run_id: str) -> None:
     # A worker has no request, and so no active zone: the organization's is given.
     layout = RowLayout(definitions_of(job.organization), zone=job.organization.zone)
     users = selectors.users_in_scope(viewer, job.scope)
-    _save_progress(job, run_id, total_rows=users.count())
+    jobs.save_progress(job, run_id, total_rows=users.count())
     work_dir().mkdir(parents=True, exist_ok=True)
     partial = work_dir() / f"{job.token}-{job.attempts}.csv"
     try:
@@ -279,7 +271,7 @@ def _write(job: ExportJob, run_id: str) -> None:
                 writer.writerows_guarded(rows)
                 job.rows_done += len(rows)
                 if time.monotonic() - saved_at >= settings.EXPORT_PROGRESS_SECONDS:
-                    _save_progress(job, run_id, rows_done=job.rows_done)
+                    jobs.save_progress(job, run_id, rows_done=job.rows_done)
                     saved_at = time.monotonic()
         _complete(job, run_id, partial)
     finally:
@@ -288,18 +280,15 @@ def _write(job: ExportJob, run_id: str) -> None:
 
 def _complete(job: ExportJob, run_id: str, partial: Path) -> None:
     """Move the whole file into storage and mark the job Completed, together or not at all."""
+
+    def keep_file(job: ExportJob) -> list[str]:
+        job.file.save(job.file_name, written, save=False)
+        record_finished(job)
+        return ["file"]
+
     written = _WrittenFile(partial)
     try:
-        with transaction.atomic():
-            jobs.hold_claim(job, run_id)
-            job.file.save(job.file_name, written, save=False)
-            now = timezone.now()
-            job.status, job.total_rows, job.finished_at = ExportJob.Status.COMPLETED, job.rows_done, now
-            job.claimed_by, job.heartbeat_at = "", now
-            job.save(
-                update_fields=["file", "status", "rows_done", "total_rows", "finished_at", "claimed_by", "heartbeat_at"]
-            )
-            _record_finished(job)
+        jobs.finish(job, run_id, on_finished=keep_file, rows_done=job.rows_done, total_rows=job.rows_done)
     except Exception:
         if job.file:
             job.file.storage.delete(job.file.name)
@@ -308,26 +297,14 @@ def _complete(job: ExportJob, run_id: str, partial: Path) -> None:
         written.close()
 
 
-def _save_progress(job: ExportJob, run_id: str, **fields) -> None:
-    with transaction.atomic():
-        jobs.hold_claim(job, run_id)
-        fields["heartbeat_at"] = timezone.now()
-        for name, value in fields.items():
-            setattr(job, name, value)
-        job.save(update_fields=list(fields))
-
-
 def _finish(job: ExportJob, run_id: str, *, failure: str, detail: str = "") -> None:
+    def keep_error_log(job: ExportJob) -> list[str]:
+        _save_error_log(job, detail)
+        record_finished(job)
+        return ["error_log"]
+
     try:
-        with transaction.atomic():
-            jobs.hold_claim(job, run_id)
-            job.status, job.failure_reason = ExportJob.Status.FAILED, failure
-            job.finished_at, job.claimed_by = timezone.now(), ""
-            _save_error_log(job, detail)
-            job.save(update_fields=["status", "failure_reason", "finished_at", "claimed_by", "error_log"])
-            _record_finished(job)
-    except LostClaim:
-        logger.warning("Export job %s was taken over by another run before it could fail.", job.pk)
+        jobs.finish(job, run_id, failure=failure, on_finished=keep_error_log)
     except Exception:
         _delete_error_log(job)
         raise
@@ -369,7 +346,7 @@ def _delete_error_log(job: ExportJob) -> None:
         job.error_log = ""
 
 
-def _record_finished(job: ExportJob) -> None:
+def record_finished(job: ExportJob) -> None:
     """One event per job, whatever its size: the row count says what it held."""
     audit.record(
         organization=job.organization_id,
@@ -385,41 +362,13 @@ def _record_finished(job: ExportJob) -> None:
     )
 
 
-# Jobs whose worker died -----------------------------------------------------------------
+# Jobs the sweeper gave up -----------------------------------------------------------------
 
 
-def sweep_stale_exports() -> list[int]:
-    """Requeue Queued jobs that nobody has worked on for a while, or fail them after too many tries.
-
-    A worker killed mid-job leaves its message unacknowledged until Redis's visibility
-    timeout (an hour or more); the heartbeat lets us notice within minutes. A job whose
-    task never reached the broker (Redis down when it was created) is sent again as soon as
-    it has waited JOB_QUEUE_RETRY_SECONDS.
-    """
-    from .tasks import enqueue_export
-
-    def after_giving_up(job: ExportJob) -> None:
-        _save_error_log(job)
-        job.save(update_fields=["error_log"])
-        _record_finished(job)
-        # A half file is of no use either way: a run that takes the job over starts its file again.
-        _discard_partial_files(job)
-
-    return jobs.sweep(
-        ExportJob.objects.all(),
-        stale_after_seconds=settings.EXPORT_STALE_AFTER_SECONDS,
-        max_attempts=settings.EXPORT_MAX_ATTEMPTS,
-        enqueue=enqueue_export,
-        give_up=lambda job: (
-            f"The export stopped {job.attempts} times without finishing (its worker was lost). "
-            "Request it again; if it keeps stopping, contact support."
-        ),
-        after_giving_up=after_giving_up,
-    )
-
-
-def queue_waiting_job(*, job: ExportJob) -> bool:
-    """Send again a job whose task the broker could not take; True unless the broker still does not answer."""
-    from .tasks import enqueue_export
-
-    return not job.is_waiting_for_queue or enqueue_export(job.pk)
+def after_giving_up(job: ExportJob) -> None:
+    """The error log and the audit event of a job tried too often (see ``EXPORT_JOBS``)."""
+    _save_error_log(job)
+    job.save(update_fields=["error_log"])
+    record_finished(job)
+    # A half file is of no use either way: a run that takes the job over starts its file again.
+    _discard_partial_files(job)

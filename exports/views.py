@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kaizala_portal import files
+from kaizala_portal import files, jobs
 from kaizala_portal.policy import Action, Viewer
 from users.access import organization_view
 
@@ -60,7 +60,7 @@ def history(request: HttpRequest, viewer: Viewer):
 @require_POST
 def retry_queue(request: HttpRequest, viewer: Viewer, job_id: int):
     job = get_object_or_404(ExportJob, pk=job_id, organization=viewer.organization)
-    if services.queue_waiting_job(job=job):
+    if jobs.queue_waiting(job):
         messages.success(request, f"“{job.file_name}” is queued; its export starts shortly.")
     else:
         messages.error(request, QUEUE_STILL_DOWN)

@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
+from kaizala_portal import jobs
 from kaizala_portal.jobs import BackgroundJob
 from users.models import Organization, User
 
@@ -70,6 +71,22 @@ class GroupImportJob(BackgroundJob):
     @property
     def has_error_log(self) -> bool:
         return bool(self.rejected_count or self.ignored_count or self.failure_reason)
+
+
+GROUP_IMPORT_JOBS = jobs.register(
+    jobs.JobKind(
+        name="group upload",
+        model=GroupImportJob,
+        task="group_imports.tasks.import_group_file",
+        stale_after_setting="GROUP_IMPORT_STALE_AFTER_SECONDS",
+        max_attempts_setting="GROUP_IMPORT_MAX_ATTEMPTS",
+        give_up=lambda job: (
+            f"The upload stopped {job.attempts} times without finishing (its worker was lost) "
+            f"after row {job.rows_done + 1}. Rows before it were applied."
+        ),
+        after_giving_up="group_imports.services.record_finished",
+    )
+)
 
 
 class GroupImportRowError(models.Model):

@@ -59,7 +59,7 @@ from users.models import Organization, User
 
 from . import rows
 from .hierarchy import Node, Tree
-from .models import GroupImportJob, GroupImportRowError
+from .models import GROUP_IMPORT_JOBS, GroupImportJob, GroupImportRowError
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +102,6 @@ def _has_columns_of(kind: str, header: list[str]) -> bool:
 
 def create_job(*, organization: Organization, uploaded_by: User, kind: str, upload: UploadedFile) -> GroupImportJob:
     """Keep the upload and queue it; the job starts when the transaction commits."""
-    from .tasks import enqueue_group_import
-
     with transaction.atomic():
         job = GroupImportJob(
             organization=organization,
@@ -120,7 +118,7 @@ def create_job(*, organization: Organization, uploaded_by: User, kind: str, uplo
             actor=uploaded_by,
             details={"job_id": job.pk, "file_name": job.file_name, "kind": job.get_kind_display()},
         )
-        transaction.on_commit(lambda: enqueue_group_import(job.pk))
+        jobs.enqueue_on_commit(job)
     return job
 
 
@@ -153,13 +151,7 @@ COUNTS = {
 
 def run_job(*, job_id: int, run_id: str) -> None:
     """Process (or resume) a group upload; the Celery task calls this with its own id."""
-    job = jobs.claim(
-        GroupImportJob.objects.select_related("organization", "uploaded_by"),
-        job_id,
-        run_id,
-        active_status=GroupImportJob.Status.PROCESSING,
-        stale_after_seconds=settings.IMPORT_STALE_AFTER_SECONDS,
-    )
+    job = jobs.claim_job(GROUP_IMPORT_JOBS, job_id, run_id, select_related=("organization", "uploaded_by"))
     if job is None:
         return
     try:
@@ -202,8 +194,8 @@ def _process(job: GroupImportJob, run_id: str, path: Path) -> None:
     with open_sheet(path, "csv", job.encoding) as sheet:
         rows.check_header(job.kind, sheet.header)
         if job.total_rows is None:
-            _save_progress(job, run_id, header=sheet.raw_header)
-            _save_progress(job, run_id, total_rows=sum(1 for _ in sheet.rows))
+            jobs.save_progress(job, run_id, header=sheet.raw_header)
+            jobs.save_progress(job, run_id, total_rows=sum(1 for _ in sheet.rows))
     # The uploader's role as it is now: a role taken away since the upload no longer reaches.
     viewer = policy.viewer_for(job.uploaded_by, job.organization)
     if not policy.can(viewer, Action.MANAGE_GROUP_MEMBERS):
@@ -489,28 +481,12 @@ def _why_not_move(
 # Progress, end and sweeping ---------------------------------------------------------------
 
 
-def _save_progress(job: GroupImportJob, run_id: str, **fields) -> None:
-    with transaction.atomic():
-        jobs.hold_claim(job, run_id)
-        fields["heartbeat_at"] = timezone.now()
-        for name, value in fields.items():
-            setattr(job, name, value)
-        job.save(update_fields=list(fields))
-
-
 def _finish(job: GroupImportJob, run_id: str, *, failure: str = "") -> None:
-    with transaction.atomic():
-        jobs.hold_claim(job, run_id)
-        job.status = GroupImportJob.Status.FAILED if failure else GroupImportJob.Status.COMPLETED
-        job.failure_reason = failure
-        job.finished_at = timezone.now()
-        job.claimed_by = ""
-        job.save(update_fields=["status", "failure_reason", "finished_at", "claimed_by"])
-        _record_finished(job)
+    jobs.finish(job, run_id, failure=failure, on_finished=record_finished)
 
 
-def _record_finished(job: GroupImportJob) -> None:
-    """One event per job, whatever its size: the counts say what it did."""
+def record_finished(job: GroupImportJob) -> None:
+    """One event per job, whatever its size: the counts say what it did (the sweeper calls it on giving up)."""
     counts = {name: getattr(job, count_field) for name, count_field in COUNTS.items()}
     audit.record(
         organization=job.organization_id,
@@ -526,30 +502,6 @@ def _record_finished(job: GroupImportJob) -> None:
             "failure": job.failure_reason,
         },
     )
-
-
-def sweep_stale_jobs() -> list[int]:
-    """Requeue Processing uploads nobody has worked on for a while, or fail them after too many tries."""
-    from .tasks import enqueue_group_import
-
-    return jobs.sweep(
-        GroupImportJob.objects.all(),
-        stale_after_seconds=settings.IMPORT_STALE_AFTER_SECONDS,
-        max_attempts=settings.IMPORT_MAX_ATTEMPTS,
-        enqueue=enqueue_group_import,
-        give_up=lambda job: (
-            f"The upload stopped {job.attempts} times without finishing (its worker was lost) "
-            f"after row {job.rows_done + 1}. Rows before it were applied."
-        ),
-        after_giving_up=_record_finished,
-    )
-
-
-def queue_waiting_job(*, job: GroupImportJob) -> bool:
-    """Send again a job whose task the broker could not take; True unless the broker still does not answer."""
-    from .tasks import enqueue_group_import
-
-    return not job.is_waiting_for_queue or enqueue_group_import(job.pk)
 
 
 # The error log --------------------------------------------------------------------------

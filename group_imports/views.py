@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from imports.reader import UnreadableFile
 from imports.uploads import SizeLimitedUpload, limit_upload_size
-from kaizala_portal import files, policy
+from kaizala_portal import files, jobs, policy
 from kaizala_portal.policy import Action, Viewer
 from users import names
 from users.access import organization_view
@@ -74,29 +74,29 @@ def _upload(request: HttpRequest, viewer: Viewer, kind: GroupImportJob.Kind, siz
 
 @organization_view(Action.VIEW_GROUP_IMPORTS)
 def history(request: HttpRequest, viewer: Viewer):
-    jobs = policy.scope(
+    uploads = policy.scope(
         viewer,
         Action.VIEW_GROUP_IMPORTS,
         GroupImportJob.objects.select_related("uploaded_by", "organization").annotate(
             uploaded_by_name=names.name_in("organization", "uploaded_by")
         ),
     )
-    page = Paginator(jobs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(uploads, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"viewer": viewer, "page": page, "any_processing": any(job.is_processing for job in page)}
     template = "group_imports/_history_table.html" if request.htmx else "group_imports/history.html"
     return render(request, template, context)
 
 
 def _job(viewer: Viewer, job_id: int) -> GroupImportJob:
-    jobs = policy.scope(viewer, Action.VIEW_GROUP_IMPORTS, GroupImportJob.objects.select_related("organization"))
-    return get_object_or_404(jobs, pk=job_id)
+    uploads = policy.scope(viewer, Action.VIEW_GROUP_IMPORTS, GroupImportJob.objects.select_related("organization"))
+    return get_object_or_404(uploads, pk=job_id)
 
 
 @organization_view(Action.VIEW_GROUP_IMPORTS)
 @require_POST
 def retry_queue(request: HttpRequest, viewer: Viewer, job_id: int):
     job = _job(viewer, job_id)
-    if services.queue_waiting_job(job=job):
+    if jobs.queue_waiting(job):
         messages.success(request, f"“{job.file_name}” is queued; it is processed shortly.")
     else:
         messages.error(request, QUEUE_STILL_DOWN)

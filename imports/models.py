@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils import timezone
 
+from kaizala_portal import jobs
 from kaizala_portal.jobs import BackgroundJob
 from users.models import Organization, User
 
@@ -61,6 +62,22 @@ class ImportJob(BackgroundJob):
     @property
     def is_processing(self) -> bool:
         return self.status == self.Status.PROCESSING
+
+
+IMPORT_JOBS = jobs.register(
+    jobs.JobKind(
+        name="import",
+        model=ImportJob,
+        task="imports.tasks.import_users",
+        stale_after_setting="IMPORT_STALE_AFTER_SECONDS",
+        max_attempts_setting="IMPORT_MAX_ATTEMPTS",
+        give_up=lambda job: (
+            f"The import stopped {job.attempts} times without finishing (its worker was lost) "
+            f"after row {job.rows_done + 1}. Rows before it were imported."
+        ),
+        after_giving_up="imports.services.record_finished",
+    )
+)
 
 
 class ImportRowError(models.Model):

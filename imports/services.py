@@ -1,4 +1,4 @@
-"""Importing users from CSV and Excel files: the template, the upload, the job, the sweeper.
+"""Importing users from CSV and Excel files: the template, the upload, the job.
 
 A job is processed in batches, one transaction each: the batch's users, its rejected
 rows and the job's progress are committed together. A run that stops anywhere resumes
@@ -30,7 +30,7 @@ from users.models import Organization, OrganizationUser, User
 from . import bulk, preparing, workbooks
 from .formulas import GuardedWriter
 from .limits import RowLimits
-from .models import ImportJob, ImportRowError
+from .models import IMPORT_JOBS, ImportJob, ImportRowError
 from .parsing import AttributeColumn, ParsedRow, PreparedBatch, RowError, RowParser, duplicate_error
 from .reader import (
     UnreadableFile,
@@ -183,8 +183,6 @@ def create_import_job(
     encoding: str = "",
 ) -> ImportJob:
     """Keep the upload and queue it; the job starts when the transaction commits."""
-    from .tasks import enqueue_import
-
     with transaction.atomic():
         job = ImportJob(
             organization=organization,
@@ -203,7 +201,7 @@ def create_import_job(
             actor=uploaded_by,
             details={"job_id": job.pk, "file_name": job.file_name},
         )
-        transaction.on_commit(lambda: enqueue_import(job.pk))
+        jobs.enqueue_on_commit(job)
     return job
 
 
@@ -246,7 +244,7 @@ class BatchOutcome:
 
 def run_import(*, job_id: int, run_id: str) -> None:
     """Process (or resume) an import job; the Celery task calls this with its own id."""
-    job = _claim(job_id, run_id)
+    job = jobs.claim_job(IMPORT_JOBS, job_id, run_id, select_related=("organization",))
     if job is None:
         return
     try:
@@ -283,16 +281,6 @@ def _first_line(error: Exception) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0][:300]
 
 
-def _claim(job_id: int, run_id: str) -> ImportJob | None:
-    return jobs.claim(
-        ImportJob.objects.select_related("organization"),
-        job_id,
-        run_id,
-        active_status=ImportJob.Status.PROCESSING,
-        stale_after_seconds=settings.IMPORT_STALE_AFTER_SECONDS,
-    )
-
-
 def _process(job: ImportJob, run_id: str) -> None:
     # On this worker's disk: the stored file itself, or a copy of it from the object store.
     with files.local_copy(job.file) as path:
@@ -305,9 +293,9 @@ def _process_file(job: ImportJob, run_id: str, path: Path) -> None:
     with open_sheet(path, job.file_format, job.encoding) as sheet:
         parser = row_parser(job.organization, sheet.header)
         if job.total_rows is None:
-            _save_progress(job, run_id, header=sheet.raw_header)
+            jobs.save_progress(job, run_id, header=sheet.raw_header)
             job.total_rows = sum(1 for _ in sheet.rows)
-            _save_progress(job, run_id, total_rows=job.total_rows)
+            jobs.save_progress(job, run_id, total_rows=job.total_rows)
     source = preparing.Source(
         str(path), job.file_format, skip=job.rows_done, batch_size=settings.IMPORT_BATCH_SIZE, encoding=job.encoding
     )
@@ -414,27 +402,11 @@ def _merged_values(parser: RowParser, values: dict, row: ParsedRow) -> dict:
     return merged
 
 
-def _save_progress(job: ImportJob, run_id: str, **fields) -> None:
-    with transaction.atomic():
-        jobs.hold_claim(job, run_id)
-        fields["heartbeat_at"] = timezone.now()
-        for name, value in fields.items():
-            setattr(job, name, value)
-        job.save(update_fields=list(fields))
-
-
 def _finish(job: ImportJob, run_id: str, *, failure: str = "") -> None:
-    with transaction.atomic():
-        jobs.hold_claim(job, run_id)
-        job.status = ImportJob.Status.FAILED if failure else ImportJob.Status.COMPLETED
-        job.failure_reason = failure
-        job.finished_at = timezone.now()
-        job.claimed_by = ""
-        job.save(update_fields=["status", "failure_reason", "finished_at", "claimed_by"])
-        _record_finished(job)
+    jobs.finish(job, run_id, failure=failure, on_finished=record_finished)
 
 
-def _record_finished(job: ImportJob) -> None:
+def record_finished(job: ImportJob) -> None:
     """One event per job, whatever its size: the counts say what it did."""
     audit.record(
         organization=job.organization_id,
@@ -451,39 +423,6 @@ def _record_finished(job: ImportJob) -> None:
             "failure": job.failure_reason,
         },
     )
-
-
-# Jobs whose worker died -----------------------------------------------------------------
-
-
-def sweep_stale_jobs() -> list[int]:
-    """Requeue Processing jobs that nobody has worked on for a while, or fail them after too many tries.
-
-    A worker killed mid-job leaves its message unacknowledged until Redis's visibility
-    timeout (an hour or more); the heartbeat lets us notice within minutes. A job whose
-    task never reached the broker (Redis down when it was created) is sent again as soon as
-    it has waited JOB_QUEUE_RETRY_SECONDS.
-    """
-    from .tasks import enqueue_import
-
-    return jobs.sweep(
-        ImportJob.objects.all(),
-        stale_after_seconds=settings.IMPORT_STALE_AFTER_SECONDS,
-        max_attempts=settings.IMPORT_MAX_ATTEMPTS,
-        enqueue=enqueue_import,
-        give_up=lambda job: (
-            f"The import stopped {job.attempts} times without finishing (its worker was lost) "
-            f"after row {job.rows_done + 1}. Rows before it were imported."
-        ),
-        after_giving_up=_record_finished,
-    )
-
-
-def queue_waiting_job(*, job: ImportJob) -> bool:
-    """Send again a job whose task the broker could not take; True unless the broker still does not answer."""
-    from .tasks import enqueue_import
-
-    return not job.is_waiting_for_queue or enqueue_import(job.pk)
 
 
 # The error log --------------------------------------------------------------------------

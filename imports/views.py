@@ -8,7 +8,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from attributes import types
-from kaizala_portal import files
+from kaizala_portal import files, jobs
 from kaizala_portal.policy import Action, Viewer
 from users import names
 from users.access import organization_view
@@ -107,7 +107,7 @@ def history(request: HttpRequest, viewer: Viewer):
 @require_POST
 def retry_queue(request: HttpRequest, viewer: Viewer, job_id: int):
     job = _job(viewer, job_id)
-    if services.queue_waiting_job(job=job):
+    if jobs.queue_waiting(job):
         messages.success(request, f"“{job.file_name}” is queued; its import starts shortly.")
     else:
         messages.error(request, QUEUE_STILL_DOWN)

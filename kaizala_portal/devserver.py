@@ -35,7 +35,7 @@ def main() -> int:
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--no-input", "-v", "0"], check=True)
     subprocess.run([python, "manage.py", "seed_demo", "--if-empty"], check=True)
-    # --beat runs the schedule (the stale-import sweeper) inside this one worker.
+    # --beat runs the schedule (the sweeper of stale jobs) inside this one worker.
     worker = [python, "-m", "celery", "-A", "kaizala_portal", "worker", "--loglevel", "info", "--concurrency", "2"]
     worker += ["--beat", "--schedule", str(Path(settings.VAR_DIR) / "celerybeat-schedule")]
     processes.append(subprocess.Popen(worker))

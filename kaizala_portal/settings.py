@@ -299,7 +299,7 @@ ACTION_MANIFEST_MAX_BYTES = 64 * 1024
 # Connectors: their callbacks carry the organization's data, so only over https in production.
 CONNECTORS_PAGE_SIZE = 25
 CONNECTORS_REQUIRE_HTTPS = env.bool("CONNECTORS_REQUIRE_HTTPS", default=not DEBUG)
-# A job whose task the broker could not take (Redis down) is sent again by the sweepers
+# A job whose task the broker could not take (Redis down) is sent again by the sweeper
 # once it has waited this long and the broker answers.
 JOB_QUEUE_RETRY_SECONDS = env.int("JOB_QUEUE_RETRY_SECONDS", default=15)
 # Bulk actions on the Users list: up to this many people the request does it, beyond it a
@@ -308,11 +308,11 @@ BULK_ACTIONS_IN_REQUEST_UP_TO = env.int("BULK_ACTIONS_IN_REQUEST_UP_TO", default
 BULK_ACTIONS_CHUNK_SIZE = env.int("BULK_ACTIONS_CHUNK_SIZE", default=100)
 BULK_ACTIONS_STALE_AFTER_SECONDS = env.int("BULK_ACTIONS_STALE_AFTER_SECONDS", default=120)
 BULK_ACTIONS_MAX_ATTEMPTS = env.int("BULK_ACTIONS_MAX_ATTEMPTS", default=3)
-# Bulk Upload Users on the Groups page: rows per transaction; size limit, takeovers and tries as for imports.
+# Bulk Upload Users on the Groups page: rows per transaction; takeovers and tries; the size limit is the import's.
 GROUP_IMPORT_BATCH_SIZE = env.int("GROUP_IMPORT_BATCH_SIZE", default=2000)
+GROUP_IMPORT_STALE_AFTER_SECONDS = env.int("GROUP_IMPORT_STALE_AFTER_SECONDS", default=120)
+GROUP_IMPORT_MAX_ATTEMPTS = env.int("GROUP_IMPORT_MAX_ATTEMPTS", default=3)
+# One sweeper for every kind of background job (kaizala_portal.jobs): requeues what went quiet.
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stale-imports": {"task": "imports.tasks.sweep_stale_imports", "schedule": 60.0},
-    "sweep-stale-exports": {"task": "exports.tasks.sweep_stale_exports", "schedule": 60.0},
-    "sweep-stale-bulk-jobs": {"task": "bulk_actions.tasks.sweep_stale_bulk_jobs", "schedule": 60.0},
-    "sweep-stale-group-imports": {"task": "group_imports.tasks.sweep_stale_group_imports", "schedule": 60.0},
+    "sweep-stale-jobs": {"task": "kaizala_portal.jobs.sweep_stale_jobs", "schedule": 60.0},
 }

@@ -3,7 +3,11 @@ from factory.django import DjangoModelFactory
 
 from attributes.models import AttributeDefinition
 from audit.models import AuditEvent
+from bulk_actions.models import BulkJob
+from exports.models import ExportJob
+from group_imports.models import GroupImportJob
 from groups.models import Group, GroupMembership
+from imports.models import ImportJob
 from users.models import Organization, OrganizationUser, User
 
 PASSWORD = "correct horse battery staple"
@@ -82,3 +86,44 @@ class AuditEventFactory(DjangoModelFactory):
     actor_label = "Asha Admin (+91 98000 00001)"
     target_label = factory.Sequence(lambda n: f"Person {n} (+91 97000 {n:05d})")
     details = factory.LazyFunction(lambda: {"changes": [{"attribute": "Department", "before": "", "after": "Sales"}]})
+
+
+class ImportJobFactory(DjangoModelFactory):
+    """An upload's job row, without its file: for what happens to the job, not to the rows."""
+
+    class Meta:
+        model = ImportJob
+
+    organization = factory.SubFactory(OrganizationFactory)
+    file_name = factory.Sequence(lambda n: f"team-{n}.csv")
+    token = factory.Sequence(lambda n: f"import-{n}")
+
+
+class ExportJobFactory(DjangoModelFactory):
+    class Meta:
+        model = ExportJob
+
+    organization = factory.SubFactory(OrganizationFactory)
+    file_name = factory.Sequence(lambda n: f"users-{n}.csv")
+    token = factory.Sequence(lambda n: f"export-{n}")
+
+
+class BulkJobFactory(DjangoModelFactory):
+    class Meta:
+        model = BulkJob
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = BulkJob.Kind.DELETE
+    selected_count = 3
+
+
+class GroupImportJobFactory(DjangoModelFactory):
+    """A group upload's job row, without its file: for what happens to the job, not to the rows."""
+
+    class Meta:
+        model = GroupImportJob
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = GroupImportJob.Kind.USER_MAPPING
+    file_name = factory.Sequence(lambda n: f"groups-{n}.csv")
+    token = factory.Sequence(lambda n: f"group-import-{n}")

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from bulk_actions import services
-from bulk_actions.models import BulkJob, BulkOutcome
+from bulk_actions.models import BULK_JOBS, BulkJob, BulkOutcome
 from groups.models import GroupMembership
+from kaizala_portal import jobs
 from users.models import OrganizationUser
 
 from ..factories import GroupMembershipFactory, OrganizationUserFactory
@@ -230,14 +231,14 @@ def test_the_sweeper_requeues_a_job_nobody_works_on_and_fails_it_after_too_many_
         claimed_by="lost", heartbeat_at=an_hour_ago, queued_at=an_hour_ago, attempts=1
     )
 
-    assert services.sweep_stale_bulk_jobs() == [job.pk]
+    assert jobs.sweep(BULK_JOBS) == [job.pk]
     job.refresh_from_db()
     assert (job.status, job.claimed_by) == (BulkJob.Status.PROCESSING, "")
 
     BulkJob.objects.filter(pk=job.pk).update(
         claimed_by="lost", heartbeat_at=an_hour_ago, attempts=settings.BULK_ACTIONS_MAX_ATTEMPTS
     )
-    assert services.sweep_stale_bulk_jobs() == []
+    assert jobs.sweep(BULK_JOBS) == []
     job.refresh_from_db()
     assert job.status == BulkJob.Status.FAILED
     assert job.failure_reason.startswith("The bulk action stopped 3 times without finishing (its worker was lost)")

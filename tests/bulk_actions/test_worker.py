@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from bulk_actions import services
-from bulk_actions.models import BulkJob
+from bulk_actions.models import BULK_JOBS, BulkJob
 from groups.models import GroupMembership
+from kaizala_portal import jobs
 from users.models import OrganizationUser, User
 
 from ..celery_support import broker_down, progress, running_worker, wait_for
@@ -101,6 +102,6 @@ def test_a_bulk_action_confirmed_while_redis_is_down_waits_and_runs_once_the_swe
 
     settings.JOB_QUEUE_RETRY_SECONDS = 0
     with running_worker():
-        assert services.sweep_stale_bulk_jobs() == [job.pk]
+        assert jobs.sweep(BULK_JOBS) == [job.pk]
         wait_for(lambda: not progress(job).is_processing, what="the bulk delete to finish")
     assert (progress(job).status, progress(job).done_count) == (BulkJob.Status.COMPLETED, CROWD)

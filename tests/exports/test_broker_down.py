@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from exports import services
-from exports.models import ExportJob
+from exports.models import EXPORT_JOBS, ExportJob
+from kaizala_portal import jobs
 
 from ..celery_support import broker_down, progress, running_worker, wait_for
 from ..factories import OrganizationUserFactory
@@ -37,7 +37,7 @@ def test_an_export_asked_for_while_redis_is_down_waits_and_runs_once_redis_is_ba
 
     settings.JOB_QUEUE_RETRY_SECONDS = 0
     with running_worker():
-        assert services.sweep_stale_exports() == [job.pk]
+        assert jobs.sweep(EXPORT_JOBS) == [job.pk]
         wait_for(lambda: not progress(job).is_queued, what="the export to finish")
     job = progress(job)
     assert job.status == ExportJob.Status.COMPLETED, job.failure_reason

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from exports import services
-from exports.models import ExportJob
+from exports.models import EXPORT_JOBS, ExportJob
 from groups.models import GroupMembership
+from kaizala_portal import jobs
 from users.models import OrganizationUser
 
 from ..factories import (
@@ -260,7 +261,7 @@ class TestSweeper:
             claimed_by="dead-run", attempts=1, heartbeat_at=timezone.now() - timedelta(minutes=10)
         )
         with django_capture_on_commit_callbacks() as callbacks:
-            assert services.sweep_stale_exports() == [job.pk]
+            assert jobs.sweep(EXPORT_JOBS) == [job.pk]
         assert len(callbacks) == 1
         job.refresh_from_db()
         assert job.claimed_by == "" and job.status == ExportJob.Status.QUEUED
@@ -269,7 +270,7 @@ class TestSweeper:
         job = request_export()
         ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=10))
         with django_capture_on_commit_callbacks():
-            assert services.sweep_stale_exports() == [job.pk]
+            assert jobs.sweep(EXPORT_JOBS) == [job.pk]
 
     def test_a_job_that_keeps_dying_ends_failed_and_its_half_file_goes(self, request_export, settings):
         job = request_export()
@@ -278,7 +279,7 @@ class TestSweeper:
         )
         services.work_dir().mkdir(parents=True, exist_ok=True)
         (services.work_dir() / f"{job.token}-3.csv").write_text("half")
-        assert services.sweep_stale_exports() == []
+        assert jobs.sweep(EXPORT_JOBS) == []
         job.refresh_from_db()
         assert job.status == ExportJob.Status.FAILED
         assert job.failure_reason.startswith("The export stopped 3 times without finishing (its worker was lost).")
@@ -290,4 +291,4 @@ class TestSweeper:
         ExportJob.objects.filter(pk=live.pk).update(claimed_by="live", heartbeat_at=timezone.now())
         done = run(request_export())
         ExportJob.objects.filter(pk=done.pk).update(created_at=timezone.now() - timedelta(days=1))
-        assert services.sweep_stale_exports() == []
+        assert jobs.sweep(EXPORT_JOBS) == []

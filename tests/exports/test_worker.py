@@ -9,8 +9,8 @@ import time
 import pytest
 
 from exports import services
-from exports.models import ExportJob
-from exports.tasks import enqueue_export
+from exports.models import EXPORT_JOBS, ExportJob
+from kaizala_portal import jobs
 from users.models import OrganizationUser, User
 
 from ..celery_support import progress, running_worker, stop_worker, wait_for
@@ -58,7 +58,7 @@ def assert_one_whole_file(job, crowd, settings):
 
 def test_a_worker_exports_a_requested_job(redis_url, job, crowd, settings):
     with running_worker():
-        enqueue_export(job.pk)
+        jobs.enqueue(EXPORT_JOBS, job.pk)
         wait_for(lambda: not progress(job).is_queued, what="the export to finish")
     assert_one_whole_file(job, crowd, settings)
     assert progress(job).attempts == 1
@@ -66,7 +66,7 @@ def test_a_worker_exports_a_requested_job(redis_url, job, crowd, settings):
 
 def test_a_pool_process_killed_mid_export_is_replaced_and_the_job_starts_again(redis_url, job, crowd, settings):
     with running_worker(extra_env=SLOW_CHUNKS) as worker:
-        enqueue_export(job.pk)
+        jobs.enqueue(EXPORT_JOBS, job.pk)
         wait_for(lambda: progress(job).rows_done >= 1000, what="the first chunks")
         (child,) = subprocess.run(
             ["pgrep", "-P", str(worker.process.pid)], capture_output=True, text=True
@@ -88,7 +88,7 @@ def test_a_whole_worker_killed_mid_export_is_noticed_by_the_sweeper_and_the_job_
     settings.EXPORT_STALE_AFTER_SECONDS = 2
     quick_takeover = {**SLOW_CHUNKS, "EXPORT_STALE_AFTER_SECONDS": "2"}
     with running_worker(extra_env=quick_takeover) as worker:
-        enqueue_export(job.pk)
+        jobs.enqueue(EXPORT_JOBS, job.pk)
         wait_for(lambda: progress(job).rows_done >= 1000, what="the first chunks")
         stop_worker(worker.process, signal.SIGKILL)
     stalled = progress(job)
@@ -98,7 +98,7 @@ def test_a_whole_worker_killed_mid_export_is_noticed_by_the_sweeper_and_the_job_
     # Its message stays unacknowledged in Redis for the visibility timeout (hours);
     # the heartbeat goes stale within seconds, and the sweeper queues the job again.
     time.sleep(2.5)
-    assert services.sweep_stale_exports() == [job.pk]
+    assert jobs.sweep(EXPORT_JOBS) == [job.pk]
     with running_worker(extra_env=quick_takeover):
         wait_for(lambda: not progress(job).is_queued, what="the export to be done again")
     assert_one_whole_file(job, crowd, settings)

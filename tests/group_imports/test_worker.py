@@ -7,9 +7,9 @@ import subprocess
 import pytest
 from django.core.files.base import ContentFile
 
-from group_imports.models import GroupImportJob
-from group_imports.tasks import enqueue_group_import
+from group_imports.models import GROUP_IMPORT_JOBS, GroupImportJob
 from groups.models import Group, GroupMembership
+from kaizala_portal import jobs
 from users.models import OrganizationUser
 
 from ..celery_support import progress, running_worker, wait_for
@@ -49,14 +49,14 @@ def assert_applied_exactly_once(job, organization):
 
 def test_a_worker_applies_an_uploaded_file(redis_url, organization, job):
     with running_worker():
-        enqueue_group_import(job.pk)
+        jobs.enqueue(GROUP_IMPORT_JOBS, job.pk)
         wait_for(lambda: not progress(job).is_processing, what="the upload to finish")
     assert_applied_exactly_once(job, organization)
 
 
 def test_a_pool_process_killed_mid_upload_is_replaced_and_the_job_resumes(redis_url, organization, job):
     with running_worker(extra_env={"GROUP_IMPORT_BATCH_SIZE": "100"}) as worker:
-        enqueue_group_import(job.pk)
+        jobs.enqueue(GROUP_IMPORT_JOBS, job.pk)
         wait_for(lambda: progress(job).rows_done >= 1000, what="the first batches")
         (child,) = subprocess.run(
             ["pgrep", "-P", str(worker.process.pid)], capture_output=True, text=True

@@ -6,8 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from imports import services
-from imports.models import ImportJob
+from imports.models import IMPORT_JOBS, ImportJob
 from imports.tasks import import_users
+from kaizala_portal import jobs
 from users.models import OrganizationUser
 
 from ..celery_support import broker_down, messages_in_redis, progress, running_worker, wait_for
@@ -75,11 +76,11 @@ def test_the_sweeper_queues_a_job_redis_could_not_take_once_it_answers(
         job = ImportJob.objects.get()
         settings.JOB_QUEUE_RETRY_SECONDS = 0
         # The sweeper itself cannot reach Redis either: the job stays, waiting.
-        assert services.sweep_stale_jobs() == [job.pk]
+        assert jobs.sweep(IMPORT_JOBS) == [job.pk]
         assert progress(job).is_waiting_for_queue
 
     with running_worker():
-        assert services.sweep_stale_jobs() == [job.pk]
+        assert jobs.sweep(IMPORT_JOBS) == [job.pk]
         wait_for(lambda: not progress(job).is_processing, what="the import to finish")
     assert_imported_once(job, organization)
 

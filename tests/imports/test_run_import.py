@@ -6,7 +6,8 @@ import io
 import pytest
 
 from imports import services
-from imports.models import ImportJob
+from imports.models import IMPORT_JOBS, ImportJob
+from kaizala_portal import jobs
 
 from ..factories import AttributeDefinitionFactory, OrganizationUserFactory, UserFactory
 from .conftest import csv_bytes, members
@@ -188,7 +189,7 @@ def test_a_retried_job_resumes_after_its_last_committed_batch(
     lines = [f"Person {n},+9198123001{n:02d}" for n in range(7)] + ["Again,+919812300100"]
     job = make_job("Name,Phone Number\n" + "\n".join(lines) + "\n")
     # A first run committed two batches (four rows) and died.
-    services._claim(job.pk, "first-run")
+    jobs.claim_job(IMPORT_JOBS, job.pk, "first-run")
     job.refresh_from_db()
     with pytest.raises(RuntimeError):
         _process_then_die(job, after_batches=2)
@@ -225,7 +226,7 @@ def _process_then_die(job, *, after_batches):
 
 def test_a_job_held_by_a_live_run_is_left_alone(make_job, organization, org_admin):
     job = make_job("Name,Phone Number\nAsha,+919812300071\n")
-    assert services._claim(job.pk, "live-run") is not None
+    assert jobs.claim_job(IMPORT_JOBS, job.pk, "live-run") is not None
     services.run_import(job_id=job.pk, run_id="second-delivery")
     job.refresh_from_db()
     assert job.status == ImportJob.Status.PROCESSING and job.claimed_by == "live-run"

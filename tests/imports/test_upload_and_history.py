@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from imports import services
-from imports.models import ImportJob
+from imports.models import IMPORT_JOBS, ImportJob
+from kaizala_portal import jobs
 from users.models import OrganizationUser
 
 from ..factories import AttributeDefinitionFactory
@@ -147,7 +148,7 @@ class TestSweeper:
             claimed_by="dead-run", attempts=1, heartbeat_at=timezone.now() - timedelta(minutes=10)
         )
         with django_capture_on_commit_callbacks() as callbacks:
-            assert services.sweep_stale_jobs() == [job.pk]
+            assert jobs.sweep(IMPORT_JOBS) == [job.pk]
         assert len(callbacks) == 1
         job.refresh_from_db()
         assert job.claimed_by == "" and job.status == ImportJob.Status.PROCESSING
@@ -156,14 +157,14 @@ class TestSweeper:
         job = make_job("Name,Phone Number\n")
         ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=10))
         with django_capture_on_commit_callbacks():
-            assert services.sweep_stale_jobs() == [job.pk]
+            assert jobs.sweep(IMPORT_JOBS) == [job.pk]
 
     def test_a_job_that_keeps_dying_ends_failed_with_the_reason(self, make_job, settings, organization):
         job = make_job("Name,Phone Number\n")
         ImportJob.objects.filter(pk=job.pk).update(
             attempts=settings.IMPORT_MAX_ATTEMPTS, rows_done=4000, heartbeat_at=timezone.now() - timedelta(hours=1)
         )
-        assert services.sweep_stale_jobs() == []
+        assert jobs.sweep(IMPORT_JOBS) == []
         job.refresh_from_db()
         assert job.status == ImportJob.Status.FAILED
         assert job.failure_reason.startswith("The import stopped 3 times without finishing (its worker was lost)")
@@ -173,7 +174,7 @@ class TestSweeper:
         job = make_job("Name,Phone Number\n")
         ImportJob.objects.filter(pk=job.pk).update(claimed_by="live", attempts=1, heartbeat_at=timezone.now())
         with django_capture_on_commit_callbacks() as callbacks:
-            assert services.sweep_stale_jobs() == []
+            assert jobs.sweep(IMPORT_JOBS) == []
         assert callbacks == []  # nothing queued again
         job.refresh_from_db()
         assert (job.status, job.claimed_by, job.attempts) == (ImportJob.Status.PROCESSING, "live", 1)

@@ -8,9 +8,8 @@ import time
 import pytest
 from django.core.files.base import ContentFile
 
-from imports import services
-from imports.models import ImportJob
-from imports.tasks import enqueue_import
+from imports.models import IMPORT_JOBS, ImportJob
+from kaizala_portal import jobs
 from users.models import OrganizationUser
 
 from ..celery_support import progress, running_worker, stop_worker, wait_for
@@ -49,7 +48,7 @@ SLOW_BATCHES = {"IMPORT_BATCH_SIZE": "100"}
 
 def test_a_worker_imports_an_uploaded_file(redis_url, organization, job):
     with running_worker():
-        enqueue_import(job.pk)
+        jobs.enqueue(IMPORT_JOBS, job.pk)
         wait_for(lambda: not progress(job).is_processing, what="the import to finish")
     assert_imported_exactly_once(job, organization)
 
@@ -60,7 +59,7 @@ def test_a_pool_process_killed_mid_import_is_replaced_and_the_job_resumes(
 ):
     parallel_from = "0" if prepared_in_parallel else str(ROWS + 1)
     with running_worker(extra_env={**SLOW_BATCHES, "IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS": parallel_from}) as worker:
-        enqueue_import(job.pk)
+        jobs.enqueue(IMPORT_JOBS, job.pk)
         wait_for(lambda: progress(job).rows_done >= 1000, what="the first batches")
         assert len(preparers_of(worker)) == (1 if prepared_in_parallel else 0)
         (child,) = subprocess.run(
@@ -91,7 +90,7 @@ def test_a_whole_worker_killed_mid_import_is_noticed_by_the_sweeper_and_the_job_
     settings.IMPORT_STALE_AFTER_SECONDS = 2
     quick_takeover = {**SLOW_BATCHES, "IMPORT_STALE_AFTER_SECONDS": "2"}
     with running_worker(extra_env=quick_takeover) as worker:
-        enqueue_import(job.pk)
+        jobs.enqueue(IMPORT_JOBS, job.pk)
         wait_for(lambda: progress(job).rows_done >= 1000, what="the first batches")
         stop_worker(worker.process, signal.SIGKILL)
     stalled_at = progress(job).rows_done
@@ -100,7 +99,7 @@ def test_a_whole_worker_killed_mid_import_is_noticed_by_the_sweeper_and_the_job_
     # Its message stays unacknowledged in Redis for the visibility timeout (hours);
     # the heartbeat goes stale within seconds, and the sweeper queues the job again.
     time.sleep(2.5)
-    assert services.sweep_stale_jobs() == [job.pk]
+    assert jobs.sweep(IMPORT_JOBS) == [job.pk]
     with running_worker(extra_env=quick_takeover):
         wait_for(lambda: not progress(job).is_processing, what="the resumed import to finish")
     assert_imported_exactly_once(job, organization)

@@ -1,4 +1,4 @@
-"""What import and export jobs share: one run at a time owns a job and keeps a heartbeat.
+"""One run at a time owns a job and keeps a heartbeat.
 
 A Celery message can be delivered twice (a worker lost before it acknowledged, or a
 sweeper that queued the job again), so a run first claims the job, checks the claim in
@@ -112,7 +112,7 @@ def requeue(job: BackgroundJob, enqueue: Callable[[int], object]) -> None:
     transaction.on_commit(lambda pk=job.pk: enqueue(pk))
 
 
-def sweep(
+def sweep_jobs(
     jobs: QuerySet,
     *,
     stale_after_seconds: int,
