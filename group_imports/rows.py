@@ -79,7 +79,14 @@ def _path_problem(names: list[str], label: str, max_length: int) -> str | None:
 
 
 class UserMappingReader:
-    """Turns the rows of a User Group Mapping file into memberships, remembering which group and person came where."""
+    """Turns the rows of a User Group Mapping file into memberships, remembering which group and person came where.
+
+    A file names few groups and each person often several times: what a group cell and a
+    number cell mean is worked out once per distinct spelling.
+    """
+
+    # Spellings of numbers remembered at most; beyond, the memory starts again (it only saves time).
+    KNOWN_NUMBERS = 200_000
 
     def __init__(self, header: list[str], *, region: str, limits: RowLimits, name_max_length: int):
         self.group_index = header.index(GROUP)
@@ -87,6 +94,28 @@ class UserMappingReader:
         self.type_index = header.index(USER_TYPE) if USER_TYPE in header else None
         self.region, self.limits, self.name_max_length = region, limits, name_max_length
         self._seen: dict[tuple, int] = {}
+        self._paths: dict[str, tuple[list[str], tuple[str, ...], str | None]] = {}
+        self._numbers: dict[str, tuple[str, str]] = {}
+
+    def _path(self, group: str) -> tuple[list[str], tuple[str, ...], str | None]:
+        known = self._paths.get(group)
+        if known is None:
+            names = split_path(group)
+            known = self._paths[group] = (names, path_key(group), _path_problem(names, "group's", self.name_max_length))
+        return known
+
+    def _number(self, raw: str) -> tuple[str, str]:
+        """(E.164, "") or ("", why the number is refused)."""
+        known = self._numbers.get(raw)
+        if known is None:
+            if len(self._numbers) >= self.KNOWN_NUMBERS:
+                self._numbers.clear()
+            try:
+                known = (phones.normalize(raw, region=self.region), "")
+            except phones.InvalidPhoneNumber as error:
+                known = ("", f"This phone number {error}.")
+            self._numbers[raw] = known
+        return known
 
     def read(self, number: int, cells: list[str]) -> MembershipRow | RowError | None:
         """The row's membership, or why it is rejected; None for a blank row or the template's example."""
@@ -103,13 +132,12 @@ class UserMappingReader:
             return None
         if not group:
             return RowError(number, "Group", "The group is empty: write its path, as in “Field Staff / North”.", cells)
-        names = split_path(group)
-        if problem := _path_problem(names, "group's", self.name_max_length):
+        names, key, problem = self._path(group)
+        if problem:
             return RowError(number, "Group", problem, cells)
-        try:
-            e164 = phones.normalize(raw_phone, region=self.region)
-        except phones.InvalidPhoneNumber as error:
-            return RowError(number, "Phone Number", f"This phone number {error}.", cells)
+        e164, refusal = self._number(raw_phone)
+        if refusal:
+            return RowError(number, "Phone Number", refusal, cells)
         role = user_type.casefold() or "member"
         if role not in USER_TYPES:
             return RowError(
@@ -118,15 +146,13 @@ class UserMappingReader:
                 f"“{user_type}” is not a user type: write {' or '.join(USER_TYPES)} (empty means member).",
                 cells,
             )
-        key = (path_key(group), e164)
-        if (first := self._seen.get(key)) is not None:
+        if (first := self._seen.setdefault((key, e164), number)) != number:
             return RowError(
                 number,
                 "",
                 f"A duplicate of row {first}: {phones.display(e164)} and {group} are in the file once already.",
                 cells,
             )
-        self._seen[key] = number
         return MembershipRow(number, names, e164, role, cells)
 
 

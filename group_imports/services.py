@@ -45,7 +45,6 @@ from django.utils import timezone
 from audit import services as audit
 from audit.models import AuditEvent
 from groups.models import Group, GroupMembership
-from groups.services import sync_organization_users
 from imports import bulk
 from imports.formulas import GuardedWriter
 from imports.limits import RowLimits
@@ -57,7 +56,7 @@ from kaizala_portal.policy import Action, Viewer
 from users import phones
 from users.models import Organization, User
 
-from . import rows
+from . import rows, writes
 from .hierarchy import Node, Tree
 from .models import GROUP_IMPORT_JOBS, GroupImportJob, GroupImportRowError
 
@@ -267,17 +266,21 @@ def _apply_memberships(
     if may_create:
         outcome.groups_created = _create_missing_groups(organization, tree, [row.path for row in accepted])
     placed: list[tuple[rows.MembershipRow, int]] = []
+    found: dict[tuple[str, ...], int | None] = {}
+    reached: dict[int, bool] = {}
     for row in accepted:
-        group_id = tree.find(row.path)
-        path = " / ".join(row.path)
+        path = tuple(row.path)
+        group_id = found[path] if path in found else found.setdefault(path, tree.find(row.path))
+        if group_id is not None and group_id not in reached:
+            reached[group_id] = policy.can(viewer, Action.MANAGE_GROUP_MEMBERS, _group(organization, tree, group_id))
         if group_id is None:
             outcome.reject(
                 row,
                 "Group",
-                f"There is no group {path} in {organization}, and only organization admins may create groups by "
-                "upload. Create it first, or ask an organization admin.",
+                f"There is no group {' / '.join(path)} in {organization}, and only organization admins may create "
+                "groups by upload. Create it first, or ask an organization admin.",
             )
-        elif not policy.can(viewer, Action.MANAGE_GROUP_MEMBERS, _group(organization, tree, group_id)):
+        elif not reached[group_id]:
             outcome.reject(
                 row,
                 "Group",
@@ -291,12 +294,9 @@ def _apply_memberships(
     if not placed:
         return
     user_ids = _users_for({row.phone_number for row, _ in placed})
-    existing = {
-        (group_id, user_id): (pk, role)
-        for pk, group_id, user_id, role in GroupMembership.objects.filter(
-            group_id__in={group_id for _, group_id in placed}, user_id__in=set(user_ids.values())
-        ).values_list("pk", "group_id", "user_id", "role")
-    }
+    existing = writes.memberships_of(
+        sorted({group_id for _, group_id in placed}), sorted({user_ids[row.phone_number] for row, _ in placed})
+    )
     new: list[tuple[rows.MembershipRow, int, int]] = []
     changes: list[tuple[rows.MembershipRow, int, int, str]] = []  # row, group, membership, role before
     for row, group_id in placed:
@@ -309,22 +309,21 @@ def _apply_memberships(
         else:
             changes.append((row, group_id, pk, role))
     changes = _keeping_an_admin(tree, new, changes, outcome)
-    GroupMembership.objects.bulk_create(
-        [GroupMembership(group_id=group_id, user_id=user_id, role=row.role) for row, group_id, user_id in new],
-        batch_size=1000,
-    )
+    now = timezone.now()
+    writes.insert_memberships(((group_id, user_id, row.role) for row, group_id, user_id in new), added_at=now)
     for role in GroupMembership.Role.values:
         changed = [pk for row, _, pk, _ in changes if row.role == role]
         if changed:
             GroupMembership.objects.filter(pk__in=changed).update(role=role)
     outcome.added += len(new)
     outcome.updated += len(changes)
-    if new:
-        sync_organization_users(
-            organization=organization,
-            user_ids=list({user_id for _, _, user_id in new}),
-            changed_by=viewer.user,
-        )
+    # Whoever is new to the organization joins it through the group (the groups are all the organization's).
+    writes.join_organization(
+        organization_id=organization.pk,
+        user_ids=sorted({user_id for _, _, user_id in new}),
+        added_by_id=viewer.user.pk,
+        added_at=now,
+    )
 
 
 def _group(organization: Organization, tree: Tree, group_id: int) -> Group:
