@@ -14,18 +14,7 @@ from dataclasses import dataclass
 from groups.models import Group
 from groups.selectors import PATH_SEPARATOR
 
-
-def name_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
-def split_path(text: str) -> list[str]:
-    """ "Field Staff / North" -> ["Field Staff", "North"]; an empty part stays empty, for the caller to refuse."""
-    return [part.strip() for part in " ".join(text.split()).split(PATH_SEPARATOR)]
-
-
-def path_key(text: str) -> tuple[str, ...]:
-    return tuple(name_key(part) for part in split_path(text))
+from .rows import name_key
 
 
 @dataclass

@@ -1,19 +1,21 @@
-"""Reading the rows of the two Bulk Upload Users files: plain Python, no database.
+"""Reading the rows of the two Bulk Upload Users files: plain Python, no Django, no database.
 
 What a row means on its own is decided here (a path given, a valid number, a known user
 type, the same group and person not twice); what it means against the hierarchy and the
 uploader's role is decided by the services, batch by batch.
+
+No Django, because a big file is read in a process of its own while the job writes the
+batch before (``imports.preparing``, given a reader as its parser): what the readers need of
+the portal (the path separator, the user types, the templates' example rows) comes in
+through ``FileTerms``.
 """
 
 from dataclasses import dataclass
 
-from groups.mapping_files import PARENT_MAPPING_EXAMPLE, PARENT_MAPPING_NOTE, USER_MAPPING_EXAMPLE, USER_TYPES
 from imports.formulas import restore
 from imports.limits import RowLimits, row_problem, shown
 from imports.reader import UnreadableFile
 from users import phones
-
-from .hierarchy import path_key, split_path
 
 GROUP, PHONE, USER_TYPE = "group", "phone number", "user type"
 CHILD, PARENT = "child group", "parent group"
@@ -26,6 +28,27 @@ _NO_NAME_COLUMN = 1 << 30
 
 
 @dataclass(frozen=True)
+class FileTerms:
+    """What the files' words are: see ``groups.mapping_files``."""
+
+    separator: str
+    user_types: tuple[str, ...]
+    user_example: tuple[str, ...]
+    parent_example: tuple[str, ...]
+    parent_note: str
+
+
+def name_key(name: str) -> str:
+    """A group name as siblings are compared: whatever the case, however many spaces."""
+    return " ".join(name.split()).casefold()
+
+
+def split_path(text: str, separator: str) -> list[str]:
+    """ "Field Staff / North" -> ["Field Staff", "North"]; an empty part stays empty, for the caller to refuse."""
+    return [part.strip() for part in " ".join(text.split()).split(separator)]
+
+
+@dataclass(slots=True)
 class RowError:
     number: int
     column: str
@@ -33,7 +56,7 @@ class RowError:
     values: list[str]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MembershipRow:
     number: int
     path: list[str]  # the group's names, top first
@@ -42,7 +65,7 @@ class MembershipRow:
     values: list[str]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ParentRow:
     number: int
     child: list[str]
@@ -78,7 +101,40 @@ def _path_problem(names: list[str], label: str, max_length: int) -> str | None:
     return None
 
 
-class UserMappingReader:
+class _Reader:
+    """What both readers share: the row limits, and which rows an earlier run of the job applied.
+
+    ``prepare`` is what ``imports.preparing`` calls, in this process or in one of its own, with
+    each batch of the file's rows in order: the rows an earlier run applied (the first ``skip``)
+    are read, so that a duplicate of one of them is still found, and left out of the answer.
+    """
+
+    def __init__(self, *, terms: FileTerms, limits: RowLimits, name_max_length: int, skip: int = 0):
+        self.terms, self.limits, self.name_max_length = terms, limits, name_max_length
+        self.skip, self._position = skip, 0
+
+    def prepare(self, batch: list[tuple[int, list[str]]]) -> list:
+        reads = []
+        for number, cells in batch:
+            read = self.read(number, cells)
+            self._position += 1
+            if self._position > self.skip:
+                reads.append(read)
+        return reads
+
+    def read(self, number: int, cells: list[str]):
+        raise NotImplementedError
+
+    def _blank_or_too_big(self, number: int, cells: list[str]) -> RowError | bool:
+        """A RowError for a row beyond the limits, True for a blank one, else False."""
+        if not any(cell.strip() for cell in cells):
+            return True
+        if problem := row_problem(cells, name_index=_NO_NAME_COLUMN, limits=self.limits):
+            return RowError(number, problem[0], problem[1], shown(cells))
+        return False
+
+
+class UserMappingReader(_Reader):
     """Turns the rows of a User Group Mapping file into memberships, remembering which group and person came where.
 
     A file names few groups and each person often several times: what a group cell and a
@@ -88,11 +144,12 @@ class UserMappingReader:
     # Spellings of numbers remembered at most; beyond, the memory starts again (it only saves time).
     KNOWN_NUMBERS = 200_000
 
-    def __init__(self, header: list[str], *, region: str, limits: RowLimits, name_max_length: int):
+    def __init__(self, header: list[str], *, region: str, **kwargs):
+        super().__init__(**kwargs)
         self.group_index = header.index(GROUP)
         self.phone_index = header.index(PHONE)
         self.type_index = header.index(USER_TYPE) if USER_TYPE in header else None
-        self.region, self.limits, self.name_max_length = region, limits, name_max_length
+        self.region = region
         self._seen: dict[tuple, int] = {}
         self._paths: dict[str, tuple[list[str], tuple[str, ...], str | None]] = {}
         self._numbers: dict[str, tuple[str, str]] = {}
@@ -100,8 +157,9 @@ class UserMappingReader:
     def _path(self, group: str) -> tuple[list[str], tuple[str, ...], str | None]:
         known = self._paths.get(group)
         if known is None:
-            names = split_path(group)
-            known = self._paths[group] = (names, path_key(group), _path_problem(names, "group's", self.name_max_length))
+            names = split_path(group, self.terms.separator)
+            problem = _path_problem(names, "group's", self.name_max_length)
+            known = self._paths[group] = (names, tuple(name_key(name) for name in names), problem)
         return known
 
     def _number(self, raw: str) -> tuple[str, str]:
@@ -119,16 +177,14 @@ class UserMappingReader:
 
     def read(self, number: int, cells: list[str]) -> MembershipRow | RowError | None:
         """The row's membership, or why it is rejected; None for a blank row or the template's example."""
-        if not any(cell.strip() for cell in cells):
-            return None
-        if problem := row_problem(cells, name_index=_NO_NAME_COLUMN, limits=self.limits):
-            return RowError(number, problem[0], problem[1], shown(cells))
+        if skipped := self._blank_or_too_big(number, cells):
+            return None if skipped is True else skipped
         group, raw_phone, user_type = (
             _cell(cells, self.group_index),
             _cell(cells, self.phone_index),
             _cell(cells, self.type_index),
         )
-        if [group, raw_phone, user_type] == USER_MAPPING_EXAMPLE:
+        if (group, raw_phone, user_type) == self.terms.user_example:
             return None
         if not group:
             return RowError(number, "Group", "The group is empty: write its path, as in “Field Staff / North”.", cells)
@@ -139,11 +195,11 @@ class UserMappingReader:
         if refusal:
             return RowError(number, "Phone Number", refusal, cells)
         role = user_type.casefold() or "member"
-        if role not in USER_TYPES:
+        if role not in self.terms.user_types:
             return RowError(
                 number,
                 "User Type",
-                f"“{user_type}” is not a user type: write {' or '.join(USER_TYPES)} (empty means member).",
+                f"“{user_type}” is not a user type: write {' or '.join(self.terms.user_types)} (empty means member).",
                 cells,
             )
         if (first := self._seen.setdefault((key, e164), number)) != number:
@@ -156,27 +212,25 @@ class UserMappingReader:
         return MembershipRow(number, names, e164, role, cells)
 
 
-class ParentMappingReader:
-    def __init__(self, header: list[str], *, limits: RowLimits, name_max_length: int):
+class ParentMappingReader(_Reader):
+    def __init__(self, header: list[str], **kwargs):
+        super().__init__(**kwargs)
         self.child_index = header.index(CHILD)
         self.parent_index = header.index(PARENT)
-        self.limits, self.name_max_length = limits, name_max_length
 
     def read(self, number: int, cells: list[str]) -> ParentRow | RowError | None:
-        if not any(cell.strip() for cell in cells):
-            return None
-        if problem := row_problem(cells, name_index=_NO_NAME_COLUMN, limits=self.limits):
-            return RowError(number, problem[0], problem[1], shown(cells))
+        if skipped := self._blank_or_too_big(number, cells):
+            return None if skipped is True else skipped
         child, parent = _cell(cells, self.child_index), _cell(cells, self.parent_index)
         # The example names plausible groups: a row of them is the example only with the template's note beside it.
-        if [child, parent] == PARENT_MAPPING_EXAMPLE and PARENT_MAPPING_NOTE in (cell.strip() for cell in cells):
+        if (child, parent) == self.terms.parent_example and self.terms.parent_note in (c.strip() for c in cells):
             return None
         if not child:
             return RowError(number, "Child Group", "The child group is empty: write its path.", cells)
-        child_names = split_path(child)
+        child_names = split_path(child, self.terms.separator)
         if problem := _path_problem(child_names, "child group's", self.name_max_length):
             return RowError(number, "Child Group", problem, cells)
-        parent_names = split_path(parent) if parent else []
+        parent_names = split_path(parent, self.terms.separator) if parent else []
         if problem := _path_problem(parent_names, "parent group's", self.name_max_length):
             return RowError(number, "Parent Group", problem, cells)
         return ParentRow(number, child_names, parent_names, cells)

@@ -44,8 +44,10 @@ from django.utils import timezone
 
 from audit import services as audit
 from audit.models import AuditEvent
+from groups import mapping_files
 from groups.models import Group, GroupMembership
-from imports import bulk
+from groups.selectors import PATH_SEPARATOR
+from imports import bulk, preparing
 from imports.formulas import GuardedWriter
 from imports.limits import RowLimits
 from imports.reader import UnreadableFile, open_sheet, sniff_header
@@ -178,13 +180,27 @@ def _stopped_after(job: GroupImportJob, how: str) -> str:
     )
 
 
+TERMS = rows.FileTerms(
+    separator=PATH_SEPARATOR,
+    user_types=mapping_files.USER_TYPES,
+    user_example=tuple(mapping_files.USER_MAPPING_EXAMPLE),
+    parent_example=tuple(mapping_files.PARENT_MAPPING_EXAMPLE),
+    parent_note=mapping_files.PARENT_MAPPING_NOTE,
+)
+
+
 def _reader(job: GroupImportJob, header: list[str]):
-    limits = RowLimits(max_columns=settings.IMPORT_MAX_COLUMNS, max_characters=settings.IMPORT_MAX_CELL_CHARACTERS)
+    common = {
+        "terms": TERMS,
+        "limits": RowLimits(
+            max_columns=settings.IMPORT_MAX_COLUMNS, max_characters=settings.IMPORT_MAX_CELL_CHARACTERS
+        ),
+        "name_max_length": NAME_MAX_LENGTH,
+        "skip": job.rows_done,
+    }
     if job.kind == Kind.USER_MAPPING:
-        return rows.UserMappingReader(
-            header, region=job.organization.default_region, limits=limits, name_max_length=NAME_MAX_LENGTH
-        )
-    return rows.ParentMappingReader(header, limits=limits, name_max_length=NAME_MAX_LENGTH)
+        return rows.UserMappingReader(header, region=job.organization.default_region, **common)
+    return rows.ParentMappingReader(header, **common)
 
 
 def _process(job: GroupImportJob, run_id: str, path: Path) -> None:
@@ -192,6 +208,7 @@ def _process(job: GroupImportJob, run_id: str, path: Path) -> None:
         raise UnreadableFile("The person who uploaded the file no longer has an account: nothing was applied.")
     with open_sheet(path, "csv", job.encoding) as sheet:
         rows.check_header(job.kind, sheet.header)
+        header = sheet.header
         if job.total_rows is None:
             jobs.save_progress(job, run_id, header=sheet.raw_header)
             jobs.save_progress(job, run_id, total_rows=sum(1 for _ in sheet.rows))
@@ -202,21 +219,12 @@ def _process(job: GroupImportJob, run_id: str, path: Path) -> None:
             f"{job.uploaded_by} may no longer add or remove users of groups here: nothing was applied."
         )
     apply = _apply_memberships if job.kind == Kind.USER_MAPPING else _apply_parents
-    batch_size = settings.GROUP_IMPORT_BATCH_SIZE
-    with open_sheet(path, "csv", job.encoding) as sheet:
-        reader = _reader(job, sheet.header)
-        batch: list = []
-        for index, (number, cells) in enumerate(sheet.rows):
-            # Rows a run before committed are read again, not applied: a duplicate of one of them is still found.
-            read = reader.read(number, cells)
-            if index < job.rows_done:
-                continue
-            batch.append(read)
-            if len(batch) == batch_size:
-                _apply_batch(job, run_id, viewer, apply, batch)
-                batch = []
-        if batch:
-            _apply_batch(job, run_id, viewer, apply, batch)
+    # Every row is read again from the start (see ``rows._Reader``); the reader leaves out those applied already.
+    source = preparing.Source(str(path), "csv", batch_size=settings.GROUP_IMPORT_BATCH_SIZE, encoding=job.encoding)
+    in_parallel = job.total_rows >= settings.IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS
+    for reads in preparing.prepared_batches(_reader(job, header), source, in_parallel=in_parallel):
+        if reads:
+            _apply_batch(job, run_id, viewer, apply, reads)
     done = job.added_count + job.updated_count + job.unchanged_count + job.moved_count + job.ignored_count
     if done == 0 and job.rejected_count:
         _finish(job, run_id, failure=f"All {job.rejected_count:,} rows were rejected: see the error log.")
@@ -264,15 +272,19 @@ def _apply_memberships(
     tree = Tree.of(organization.pk)
     may_create = policy.reaches_whole_organization(viewer, Action.CREATE_GROUPS)
     if may_create:
-        outcome.groups_created = _create_missing_groups(organization, tree, [row.path for row in accepted])
+        distinct = {tuple(row.path): row.path for row in accepted}
+        outcome.groups_created = _create_missing_groups(organization, tree, list(distinct.values()))
     placed: list[tuple[rows.MembershipRow, int]] = []
     found: dict[tuple[str, ...], int | None] = {}
+    everywhere = policy.reaches_whole_organization(viewer, Action.MANAGE_GROUP_MEMBERS)
     reached: dict[int, bool] = {}
     for row in accepted:
         path = tuple(row.path)
         group_id = found[path] if path in found else found.setdefault(path, tree.find(row.path))
         if group_id is not None and group_id not in reached:
-            reached[group_id] = policy.can(viewer, Action.MANAGE_GROUP_MEMBERS, _group(organization, tree, group_id))
+            reached[group_id] = everywhere or policy.can(
+                viewer, Action.MANAGE_GROUP_MEMBERS, _group(organization, tree, group_id)
+            )
         if group_id is None:
             outcome.reject(
                 row,

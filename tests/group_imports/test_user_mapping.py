@@ -223,8 +223,10 @@ def test_a_job_writes_one_audit_event_when_it_ends_with_its_counts(make_job, org
     assert job.status == GroupImportJob.Status.COMPLETED
 
 
-def test_a_retried_job_resumes_after_the_last_committed_batch(make_job, organization, settings):
+@pytest.mark.parametrize("read_in_parallel", [False, True], ids=["read-in-line", "read-in-a-process-of-its-own"])
+def test_a_retried_job_resumes_after_the_last_committed_batch(make_job, organization, settings, read_in_parallel):
     settings.GROUP_IMPORT_BATCH_SIZE = 2
+    settings.IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS = 0 if read_in_parallel else 1000
     job = make_job(
         USER_HEADER + "Sales,+919812300111,admin\nSales,+919812300112,member\n"
         "Sales,+919812300113,member\nSales,+919812300111,member\n"
