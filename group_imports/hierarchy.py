@@ -17,7 +17,7 @@ from groups.selectors import PATH_SEPARATOR
 from .rows import name_key
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     pk: int
     name: str
@@ -45,9 +45,13 @@ class Tree:
 
     def find(self, names: list[str]) -> int | None:
         """The group at the end of the path of ``names``, or None."""
+        return self.find_key(tuple(name_key(name) for name in names))
+
+    def find_key(self, keys: tuple[str, ...]) -> int | None:
+        """``find`` for names already made keys (``name_key``)."""
         pk = None
-        for name in names:
-            pk = self._children.get((pk, name_key(name)))
+        for key in keys:
+            pk = self._children.get((pk, key))
             if pk is None:
                 return None
         return pk

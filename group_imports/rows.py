@@ -60,6 +60,7 @@ class RowError:
 class MembershipRow:
     number: int
     path: list[str]  # the group's names, top first
+    key: tuple[str, ...]  # the names as the hierarchy compares them (``name_key``)
     phone_number: str  # E.164
     role: str
     values: list[str]
@@ -209,7 +210,7 @@ class UserMappingReader(_Reader):
                 f"A duplicate of row {first}: {phones.display(e164)} and {group} are in the file once already.",
                 cells,
             )
-        return MembershipRow(number, names, e164, role, cells)
+        return MembershipRow(number, names, key, e164, role, cells)
 
 
 class ParentMappingReader(_Reader):

@@ -61,6 +61,7 @@ from users.models import Organization, User
 from . import rows, writes
 from .hierarchy import Node, Tree
 from .models import GROUP_IMPORT_JOBS, GroupImportJob, GroupImportRowError
+from .rows import name_key
 
 logger = logging.getLogger(__name__)
 
@@ -272,15 +273,15 @@ def _apply_memberships(
     tree = Tree.of(organization.pk)
     may_create = policy.reaches_whole_organization(viewer, Action.CREATE_GROUPS)
     if may_create:
-        distinct = {tuple(row.path): row.path for row in accepted}
-        outcome.groups_created = _create_missing_groups(organization, tree, list(distinct.values()))
+        distinct = {row.key: row.path for row in accepted}
+        outcome.groups_created = _create_missing_groups(organization, tree, distinct)
     placed: list[tuple[rows.MembershipRow, int]] = []
     found: dict[tuple[str, ...], int | None] = {}
     everywhere = policy.reaches_whole_organization(viewer, Action.MANAGE_GROUP_MEMBERS)
     reached: dict[int, bool] = {}
     for row in accepted:
-        path = tuple(row.path)
-        group_id = found[path] if path in found else found.setdefault(path, tree.find(row.path))
+        path = row.key
+        group_id = found[path] if path in found else found.setdefault(path, tree.find_key(path))
         if group_id is not None and group_id not in reached:
             reached[group_id] = everywhere or policy.can(
                 viewer, Action.MANAGE_GROUP_MEMBERS, _group(organization, tree, group_id)
@@ -289,8 +290,8 @@ def _apply_memberships(
             outcome.reject(
                 row,
                 "Group",
-                f"There is no group {' / '.join(path)} in {organization}, and only organization admins may create "
-                "groups by upload. Create it first, or ask an organization admin.",
+                f"There is no group {PATH_SEPARATOR.join(row.path)} in {organization}, and only organization admins "
+                "may create groups by upload. Create it first, or ask an organization admin.",
             )
         elif not reached[group_id]:
             outcome.reject(
@@ -306,9 +307,7 @@ def _apply_memberships(
     if not placed:
         return
     user_ids = _users_for({row.phone_number for row, _ in placed})
-    existing = writes.memberships_of(
-        sorted({group_id for _, group_id in placed}), sorted({user_ids[row.phone_number] for row, _ in placed})
-    )
+    existing = writes.memberships_of([(group_id, user_ids[row.phone_number]) for row, group_id in placed])
     new: list[tuple[rows.MembershipRow, int, int]] = []
     changes: list[tuple[rows.MembershipRow, int, int, str]] = []  # row, group, membership, role before
     for row, group_id in placed:
@@ -343,24 +342,24 @@ def _group(organization: Organization, tree: Tree, group_id: int) -> Group:
     return Group(pk=group_id, organization=organization, parent_id=tree.nodes[group_id].parent_id)
 
 
-def _create_missing_groups(organization: Organization, tree: Tree, paths: list[list[str]]) -> int:
-    """Create the groups these paths name that do not exist, the missing ones above them first; how many."""
+def _create_missing_groups(organization: Organization, tree: Tree, paths: dict[tuple[str, ...], list[str]]) -> int:
+    """Create the groups these paths (by key) name that do not exist, the missing ones above them first; how many."""
     created = 0
-    pending = [path for path in paths if tree.find(path) is None]
-    depth, deepest = 0, max((len(path) for path in pending), default=0)
+    pending = [names for key, names in paths.items() if tree.find_key(key) is None]
+    depth, deepest = 0, max((len(names) for names in pending), default=0)
     while pending and depth < deepest:
         # One INSERT per level of the hierarchy: a level's parents exist once the level above is made.
         level: dict[tuple, Group] = {}
-        for path in pending:
-            parent_id, missing = tree.missing_from(path)
-            if missing and len(path) - len(missing) == depth:
-                key = (parent_id, missing[0].casefold())
+        for names in pending:
+            parent_id, missing = tree.missing_from(names)
+            if missing and len(names) - len(missing) == depth:
+                key = (parent_id, name_key(missing[0]))
                 level.setdefault(key, Group(name=missing[0], parent_id=parent_id, organization=organization))
         made = Group.objects.bulk_create(list(level.values()))
         for group in made:
             tree.add(Node(group.pk, group.name, group.parent_id))
         created += len(made)
-        pending = [path for path in pending if tree.find(path) is None]
+        pending = [names for names in pending if tree.find(names) is None]
         depth += 1
     return created
 

@@ -23,19 +23,26 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def memberships_of(group_ids: Sequence[int], user_ids: Sequence[int]) -> dict[tuple[int, int], tuple[int, str]]:
-    """(group id, user id) -> (membership id, role) of these people in these groups."""
-    if not group_ids or not user_ids:
+def memberships_of(pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, str]]:
+    """(group id, user id) -> (membership id, role), for those of these pairs that are memberships."""
+    if not pairs:
         return {}
     if not _postgres():
+        group_ids, user_ids = {g for g, _ in pairs}, {u for _, u in pairs}
         found = GroupMembership.objects.filter(group_id__in=group_ids, user_id__in=user_ids)
-        return {(g, u): (pk, role) for pk, g, u, role in found.values_list("pk", "group_id", "user_id", "role")}
+        wanted = set(pairs)
+        return {
+            (g, u): (pk, role)
+            for pk, g, u, role in found.values_list("pk", "group_id", "user_id", "role")
+            if (g, u) in wanted
+        }
+    # Pair by pair through the (group, user) unique index: the groups' other members are never read.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, group_id, user_id, role FROM {_table(GroupMembership)} "
-            "WHERE group_id = ANY(string_to_array(%s, ',')::bigint[]) "
-            "AND user_id = ANY(string_to_array(%s, ',')::bigint[])",
-            [",".join(map(str, group_ids)), ",".join(map(str, user_ids))],
+            f"SELECT m.id, m.group_id, m.user_id, m.role FROM {_table(GroupMembership)} m "
+            "JOIN unnest(string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')::bigint[]) AS p(g, u) "
+            "ON m.group_id = p.g AND m.user_id = p.u",
+            [",".join(str(g) for g, _ in pairs), ",".join(str(u) for _, u in pairs)],
         )
         return {(g, u): (pk, role) for pk, g, u, role in cursor.fetchall()}
 
