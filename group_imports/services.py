@@ -262,7 +262,8 @@ def _apply_batch(job: GroupImportJob, run_id: str, viewer: Viewer, apply, batch:
 def _refuses_manual_members(group_id: int) -> str | None:
     """Why a group takes no members from a file (its members follow a rule), or None.
 
-    Every group takes them today; a group whose membership is computed answers here.
+    Every group takes them today; a group whose membership is computed from attributes will
+    answer here. Asked once per group a batch names, never per row.
     """
     return None
 
@@ -279,6 +280,7 @@ def _apply_memberships(
     found: dict[tuple[str, ...], int | None] = {}
     everywhere = policy.reaches_whole_organization(viewer, Action.MANAGE_GROUP_MEMBERS)
     reached: dict[int, bool] = {}
+    refusals: dict[int, str | None] = {}
     for row in accepted:
         path = row.key
         group_id = found[path] if path in found else found.setdefault(path, tree.find_key(path))
@@ -286,6 +288,7 @@ def _apply_memberships(
             reached[group_id] = everywhere or policy.can(
                 viewer, Action.MANAGE_GROUP_MEMBERS, _group(organization, tree, group_id)
             )
+            refusals[group_id] = _refuses_manual_members(group_id)
         if group_id is None:
             outcome.reject(
                 row,
@@ -300,8 +303,8 @@ def _apply_memberships(
                 f"You are not an admin of {tree.path(group_id)}: a group admin may upload rows only for the groups "
                 "they directly admin.",
             )
-        elif refusal := _refuses_manual_members(group_id):
-            outcome.reject(row, "Group", refusal)
+        elif refusals[group_id]:
+            outcome.reject(row, "Group", refusals[group_id])
         else:
             placed.append((row, group_id))
     if not placed:
