@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, transaction
 from django.db.models import Count
@@ -372,15 +371,7 @@ def _users_for(phone_numbers: set[str]) -> dict[str, int]:
     found = bulk.users_by_phone(sorted(phone_numbers))
     missing = sorted(phone_numbers - found.keys())
     if missing:
-        # What set_unusable_password() stores; one draw of randomness serves the batch (see imports.bulk).
-        randomness = secrets.token_hex(8 * len(missing))
-        found |= bulk.insert_users(
-            (
-                (number, UNUSABLE_PASSWORD_PREFIX + randomness[16 * i : 16 * (i + 1)])
-                for i, number in enumerate(missing)
-            ),
-            joined=timezone.now(),
-        )
+        found |= writes.create_users(missing, joined=timezone.now())
         if meanwhile := [number for number in missing if number not in found]:
             found |= bulk.users_by_phone(meanwhile)
     return found

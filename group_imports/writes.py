@@ -6,13 +6,16 @@ spends answering. On PostgreSQL the batch travels as one array or one COPY; on S
 a statement costs little, the ORM does it.
 """
 
+import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db import connection
 
 from groups.models import GroupMembership
-from users.models import OrganizationUser
+from imports import bulk
+from users.models import OrganizationUser, User
 
 
 def _postgres() -> bool:
@@ -58,19 +61,47 @@ def insert_memberships(rows: Iterable[tuple[int, int, str]], *, added_at: dateti
             batch_size=500,
         )
         return
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE staged_memberships (group_id bigint, user_id bigint, role text) ON COMMIT DROP"
-        )
-        with cursor.cursor.copy("COPY staged_memberships FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_table(GroupMembership)} (group_id, user_id, role, added_at) "
-            "SELECT group_id, user_id, role, %s FROM staged_memberships",
-            [added_at],
+            "SELECT g, u, r, %s FROM unnest(string_to_array(%s, ',')::bigint[], "
+            "string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')) AS m(g, u, r)",
+            [
+                added_at,
+                ",".join(str(g) for g, _, _ in rows),
+                ",".join(str(u) for _, u, _ in rows),
+                ",".join(role for _, _, role in rows),
+            ],
         )
-        cursor.execute("DROP TABLE staged_memberships")
+
+
+def create_users(phone_numbers: Sequence[str], *, joined: datetime) -> dict[str, int]:
+    """Accounts for numbers nobody has (E.164, so no commas), with unusable passwords; their ids by number.
+
+    Numbers someone took meanwhile are left out (the caller looks them up).
+    """
+    if not phone_numbers:
+        return {}
+    if not _postgres():
+        randomness = secrets.token_hex(8 * len(phone_numbers))
+        return bulk.insert_users(
+            (
+                (number, UNUSABLE_PASSWORD_PREFIX + randomness[16 * i : 16 * (i + 1)])
+                for i, number in enumerate(phone_numbers)
+            ),
+            joined=joined,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table(User)} "
+            "(phone_number, own_name, password, is_active, is_staff, is_superuser, date_joined) "
+            # What set_unusable_password() stores: the prefix, and a random part that keeps them apart.
+            "SELECT phone_number, '', %s || replace(gen_random_uuid()::text, '-', ''), true, false, false, %s "
+            "FROM unnest(string_to_array(%s, ',')) AS phone_number "
+            "ON CONFLICT (phone_number) DO NOTHING RETURNING phone_number, id",
+            [UNUSABLE_PASSWORD_PREFIX, joined, ",".join(phone_numbers)],
+        )
+        return dict(cursor.fetchall())
 
 
 def join_organization(*, organization_id: int, user_ids: Sequence[int], added_by_id: int | None, added_at: datetime):
