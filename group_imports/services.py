@@ -309,31 +309,30 @@ def _apply_memberships(
     if not placed:
         return
     user_ids = _users_for({row.phone_number for row, _ in placed})
-    existing = writes.memberships_of([(group_id, user_ids[row.phone_number]) for row, group_id in placed])
-    new: list[tuple[rows.MembershipRow, int, int]] = []
+    now = timezone.now()
+    wanted = [(row, group_id, user_ids[row.phone_number]) for row, group_id in placed]
+    # New memberships first, in one statement; only the people already in their group are read.
+    added = writes.insert_new_memberships([(g, u, row.role) for row, g, u in wanted], added_at=now)
+    already = [(row, g, u) for row, g, u in wanted if (g, u) not in added]
+    existing = writes.memberships_of([(g, u) for _, g, u in already])
     changes: list[tuple[rows.MembershipRow, int, int, str]] = []  # row, group, membership, role before
-    for row, group_id in placed:
-        user_id = user_ids[row.phone_number]
-        pk, role = existing.get((group_id, user_id), (None, None))
-        if pk is None:
-            new.append((row, group_id, user_id))
-        elif role == row.role:
+    for row, group_id, user_id in already:
+        pk, role = existing[(group_id, user_id)]
+        if role == row.role:
             outcome.unchanged += 1
         else:
             changes.append((row, group_id, pk, role))
-    changes = _keeping_an_admin(tree, new, changes, outcome)
-    now = timezone.now()
-    writes.insert_memberships(((group_id, user_id, row.role) for row, group_id, user_id in new), added_at=now)
+    changes = _keeping_an_admin(tree, changes, outcome)
     for role in GroupMembership.Role.values:
         changed = [pk for row, _, pk, _ in changes if row.role == role]
         if changed:
             GroupMembership.objects.filter(pk__in=changed).update(role=role)
-    outcome.added += len(new)
+    outcome.added += len(added)
     outcome.updated += len(changes)
     # Whoever is new to the organization joins it through the group (the groups are all the organization's).
     writes.join_organization(
         organization_id=organization.pk,
-        user_ids=sorted({user_id for _, _, user_id in new}),
+        user_ids=sorted({user_id for _, user_id in added}),
         added_by_id=viewer.user.pk,
         added_at=now,
     )
@@ -377,8 +376,11 @@ def _users_for(phone_numbers: set[str]) -> dict[str, int]:
     return found
 
 
-def _keeping_an_admin(tree: Tree, new: list, changes: list, outcome: BatchOutcome) -> list:
-    """The role changes that leave each group an admin; the others are rejected with the reason."""
+def _keeping_an_admin(tree: Tree, changes: list, outcome: BatchOutcome) -> list:
+    """The role changes that leave each group an admin; the others are rejected with the reason.
+
+    Called once the batch's new memberships are written: the admins counted include its new ones.
+    """
     demoted: dict[int, list] = {}
     for change in changes:
         row, group_id, _, before = change
@@ -392,7 +394,7 @@ def _keeping_an_admin(tree: Tree, new: list, changes: list, outcome: BatchOutcom
         .annotate(count=Count("pk"))
     )
     promoted: dict[int, int] = {}
-    for row, group_id, *_ in [*new, *changes]:
+    for row, group_id, *_ in changes:
         if row.role == GroupMembership.Role.ADMIN:
             promoted[group_id] = promoted.get(group_id, 0) + 1
     refused = set()

@@ -7,7 +7,7 @@ a statement costs little, the ORM does it.
 """
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -50,22 +50,28 @@ def memberships_of(pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], tu
         return {(g, u): (pk, role) for pk, g, u, role in cursor.fetchall()}
 
 
-def insert_memberships(rows: Iterable[tuple[int, int, str]], *, added_at: datetime) -> None:
-    """Add (group id, user id, role) memberships; the caller has checked that none exists (under the lock)."""
-    rows = list(rows)
+def insert_new_memberships(rows: Sequence[tuple[int, int, str]], *, added_at: datetime) -> set[tuple[int, int]]:
+    """Add the (group id, user id, role) memberships that do not exist yet; the (group, user) pairs added.
+
+    One statement on PostgreSQL, which skips the pairs that exist: a first upload of people
+    (the usual one) never reads its memberships before writing them.
+    """
     if not rows:
-        return
+        return set()
     if not _postgres():
+        existing = memberships_of([(g, u) for g, u, _ in rows])
+        new = [(g, u, role) for g, u, role in rows if (g, u) not in existing]
         GroupMembership.objects.bulk_create(
-            [GroupMembership(group_id=g, user_id=u, role=role, added_at=added_at) for g, u, role in rows],
+            [GroupMembership(group_id=g, user_id=u, role=role, added_at=added_at) for g, u, role in new],
             batch_size=500,
         )
-        return
+        return {(g, u) for g, u, _ in new}
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_table(GroupMembership)} (group_id, user_id, role, added_at) "
             "SELECT g, u, r, %s FROM unnest(string_to_array(%s, ',')::bigint[], "
-            "string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')) AS m(g, u, r)",
+            "string_to_array(%s, ',')::bigint[], string_to_array(%s, ',')) AS m(g, u, r) "
+            "ON CONFLICT (group_id, user_id) DO NOTHING RETURNING group_id, user_id",
             [
                 added_at,
                 ",".join(str(g) for g, _, _ in rows),
@@ -73,6 +79,7 @@ def insert_memberships(rows: Iterable[tuple[int, int, str]], *, added_at: dateti
                 ",".join(role for _, _, role in rows),
             ],
         )
+        return set(cursor.fetchall())
 
 
 def create_users(phone_numbers: Sequence[str], *, joined: datetime) -> dict[str, int]:
