@@ -1,4 +1,9 @@
-"""Bulk Upload Users on the Groups page: the upload jobs of both files, their progress and rejected rows."""
+"""Bulk Upload Users on the Groups page: the upload jobs of both files, their progress and rejected rows.
+
+An app of its own rather than part of ``groups``: its jobs, pages and worker code sit above the
+groups they change, as imports sit above users. One model for both files (``kind``) and one
+history for both, declared as a kind of the job framework (``kaizala_portal.jobs``).
+"""
 
 from django.db import models
 from django.utils import timezone
