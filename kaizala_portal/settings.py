@@ -309,7 +309,9 @@ BULK_ACTIONS_CHUNK_SIZE = env.int("BULK_ACTIONS_CHUNK_SIZE", default=100)
 BULK_ACTIONS_STALE_AFTER_SECONDS = env.int("BULK_ACTIONS_STALE_AFTER_SECONDS", default=120)
 BULK_ACTIONS_MAX_ATTEMPTS = env.int("BULK_ACTIONS_MAX_ATTEMPTS", default=3)
 # Bulk Upload Users on the Groups page: rows per transaction; takeovers and tries; the size limit is the import's.
-GROUP_IMPORT_BATCH_SIZE = env.int("GROUP_IMPORT_BATCH_SIZE", default=2000)
+# Bigger batches than an import's: a row is cheaper, so a batch of 2,000 spent more of its time on
+# what every batch costs (its commit, the hierarchy read again); measured, 5,000 was fastest.
+GROUP_IMPORT_BATCH_SIZE = env.int("GROUP_IMPORT_BATCH_SIZE", default=5000)
 GROUP_IMPORT_STALE_AFTER_SECONDS = env.int("GROUP_IMPORT_STALE_AFTER_SECONDS", default=120)
 GROUP_IMPORT_MAX_ATTEMPTS = env.int("GROUP_IMPORT_MAX_ATTEMPTS", default=3)
 # One sweeper for every kind of background job (kaizala_portal.jobs): requeues what went quiet.
