@@ -38,7 +38,7 @@ clean:
 	rm -rf $(VENV) var .pytest_cache
 
 # Import and export benchmark (several minutes; not part of `make test`). BENCH_QUICK=1 for small sizes,
-# BENCH_ONLY=import or BENCH_ONLY=export for one half.
+# BENCH_ONLY=import or BENCH_ONLY=export for one half, BENCH_ONLY=groups for the group uploads.
 .venv/.bench-installed: $(VENV)/.installed requirements-bench.txt
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	touch $@

@@ -46,6 +46,8 @@ class AuditEvent(models.Model):
         CONNECTOR_PUBLISHED = "connector_published", "Connector published"
         CONNECTOR_UNPUBLISHED = "connector_unpublished", "Connector unpublished"
         TIME_ZONE_CHANGED = "time_zone_changed", "Time zone changed"
+        GROUP_IMPORT_STARTED = "group_import_started", "Group file uploaded"
+        GROUP_IMPORT_FINISHED = "group_import_finished", "Group file processed"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_events")
     verb = models.CharField(max_length=32, choices=Verb.choices)

@@ -224,6 +224,30 @@ def _time_zone_changed(event):
     return f"{_actor(event)} set the organization’s time zone to {event.details.get('after', '')}."
 
 
+def _group_import_started(event):
+    kind = event.details.get("kind", "group")
+    return f"{_actor(event)} uploaded the {kind} file “{event.details.get('file_name', '')}”."
+
+
+def _group_import_finished(event):
+    kind = event.details.get("kind", "group")
+    if event.details.get("status") == "failed":
+        return f"{_job(event, f'{kind} file', 'uploaded by')} failed."
+    return f"{_job(event, f'{kind} file', 'uploaded by')} was processed."
+
+
+# What a group upload's finishing event counts, in the order the history shows them.
+GROUP_IMPORT_COUNTS = [
+    ("groups_created", "groups created"),
+    ("added", "added"),
+    ("updated", "updated"),
+    ("moved", "moved"),
+    ("unchanged", "unchanged"),
+    ("ignored", "ignored"),
+    ("rejected", "rejected"),
+]
+
+
 SENTENCES = {
     Verb.USER_ADDED: _user_added,
     Verb.USER_UPDATED: _user_updated,
@@ -255,6 +279,8 @@ SENTENCES = {
     Verb.CONNECTOR_PUBLISHED: _published,
     Verb.CONNECTOR_UNPUBLISHED: _unpublished,
     Verb.TIME_ZONE_CHANGED: _time_zone_changed,
+    Verb.GROUP_IMPORT_STARTED: _group_import_started,
+    Verb.GROUP_IMPORT_FINISHED: _group_import_finished,
 }
 
 # Events about an Action or a Connector and the groups it is (or was) published to.
@@ -327,6 +353,9 @@ def detail_lines(event: AuditEvent) -> list[str]:
     if event.verb == Verb.IMPORT_FINISHED:
         counts = ", ".join(f"{details.get(key, 0):,} {key}" for key in ("created", "updated", "unchanged", "rejected"))
         lines.append(f"Rows: {counts}")
+    if event.verb == Verb.GROUP_IMPORT_FINISHED:
+        counts = ", ".join(f"{details.get(key, 0):,} {label}" for key, label in GROUP_IMPORT_COUNTS if details.get(key))
+        lines.append(f"Rows: {counts or 'none'}")
     if event.verb == Verb.TIME_ZONE_CHANGED:
         lines.append(f"Time zone: {details.get('before', '')} → {details.get('after', '')}")
     if details.get("failure"):

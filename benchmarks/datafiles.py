@@ -49,3 +49,35 @@ def write_import_file(path: Path, rows: int, *, first_number: int = 0, seed: int
             ]
             out.write(",".join(cells) + "\r\n")
     return path
+
+
+# Groups of the User Group Mapping files: 10 regions, 9 areas in each, 10 teams in each area.
+REGIONS, AREAS_PER_REGION, TEAMS_PER_AREA = 10, 9, 10
+
+
+def group_paths() -> list[str]:
+    """1,000 groups in three levels, each by its path, parents before their subgroups."""
+    paths = []
+    for r in range(REGIONS):
+        region = f"Region {r}"
+        paths.append(region)
+        for a in range(AREAS_PER_REGION):
+            area = f"{region} / Area {r}.{a}"
+            paths.append(area)
+            paths += [f"{area} / Team {r}.{a}.{t}" for t in range(TEAMS_PER_AREA)]
+    return paths
+
+
+def write_group_mapping_file(path: Path, rows: int, *, seed: int = 1) -> Path:
+    """``rows`` memberships spread evenly over the 1,000 groups, two groups per person, every 50th an admin."""
+    rng = random.Random(seed)
+    paths = group_paths()
+    people = max(1, rows // 2)
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write("Group,Phone Number,User Type\r\n")
+        for n in range(rows):
+            # Each person comes twice, the second time one group further on: never twice in one group.
+            person, group = n % people, (n + n // people) % len(paths)
+            role = "admin" if n % 50 == 0 else rng.choice(["member", "Member", ""])
+            out.write(f"{paths[group]},{phone_spelling(person, rng)},{role}\r\n")
+    return path

@@ -2,8 +2,9 @@
 
 Writes the figures to var/bench.json (other keys there are kept). BENCH_QUICK=1 runs
 small sizes only, to check that the benchmark itself works; BENCH_ONLY=import,
-BENCH_ONLY=export or BENCH_ONLY=dynamic runs one part (dynamic: refreshing 20 dynamic
-groups after an import of 100k people, on PostgreSQL).
+BENCH_ONLY=export, BENCH_ONLY=groups or BENCH_ONLY=dynamic runs one part (groups: User Group
+Mapping uploads against their own floor; dynamic: refreshing 20 dynamic groups after an import
+of 100k people, on PostgreSQL).
 """
 
 import json
@@ -31,6 +32,7 @@ POSTGRES_SIZES = [1 * K, 5 * K, 20 * K] if QUICK else [10 * K, 100 * K, 1000 * K
 EXPORT_SQLITE_SIZES = [2 * K] if QUICK else [100 * K]
 EXPORT_POSTGRES_SIZES = [2 * K, 20 * K] if QUICK else [100 * K, 1000 * K]
 DYNAMIC_SIZE = 5 * K if QUICK else 100 * K
+GROUP_SIZES = [5 * K] if QUICK else [100 * K]
 ONLY = os.environ.get("BENCH_ONLY", "")
 # The benchmark's PostgreSQL databases are dropped and made again: a prefix of its own keeps others' apart.
 DB = os.environ.get("BENCH_DATABASE_PREFIX", "kaizala_bench")
@@ -79,6 +81,8 @@ def main() -> None:
             figures |= run_exports(env)
         if ONLY in ("", "dynamic"):
             figures |= run_dynamic_groups(env)
+        if ONLY in ("", "groups"):
+            figures |= run_group_imports(env)
     finally:
         client = redis.Redis.from_url(REDIS_URL)
         keys = list(client.scan_iter(match=f"{prefix}*"))
@@ -86,7 +90,7 @@ def main() -> None:
             client.delete(*keys)
         if own_redis:
             own_redis.terminate()
-        for name in (DB, f"{DB}_floor", f"{DB}_export", f"{DB}_dynamic"):
+        for name in (DB, f"{DB}_floor", f"{DB}_export", f"{DB}_groups", f"{DB}_groups_floor", f"{DB}_dynamic"):
             drop_postgres(name)
         shutil.rmtree(WORK / "storage", ignore_errors=True)
 
@@ -186,28 +190,56 @@ def run_dynamic_groups(env: dict) -> dict:
     }
 
 
+def run_group_imports(env: dict) -> dict:
+    size = GROUP_SIZES[0]
+    print("User Group Mapping uploads through a real worker on PostgreSQL:", GROUP_SIZES, flush=True)
+    postgres = run_json(
+        ["-m", "benchmarks.group_import_run", *map(str, GROUP_SIZES)],
+        {**env, "DATABASE_URL": fresh_postgres(f"{DB}_groups")},
+    )
+    drop_postgres(f"{DB}_groups")
+    print("The bare floor (csv + phonenumbers + COPY and INSERT ... ON CONFLICT into PostgreSQL):", size, flush=True)
+    floor_file = FILES / f"group-mapping-{size}.csv"
+    floor = run_json(["-m", "benchmarks.group_floor", str(floor_file), fresh_postgres(f"{DB}_groups_floor")], env)
+    drop_postgres(f"{DB}_groups_floor")
+    return {
+        "group_import_postgres_100k_rps": round(postgres[str(size)]["rows_per_second"]),
+        "group_import_floor_100k_rps": round(floor["rows_per_second"]),
+        "group_import_peak_rss_100k_mb": round(postgres[str(size)]["peak_rss_mb"], 1),
+    }
+
+
 def report(figures: dict, *, quick: bool) -> None:
     p = "quick_" if quick else ""
-    for kind, floor_key, peer_key, targets in [
+    for title, prefix, floor_key, peer_key, targets in [
         (
             "Import",
+            "import_",
             "import_floor_100k_rps",
             "import_peer_10k_rps",
             "end-to-end >= 0.5x the floor, >= 10x the peer; peak worker memory flat and under 300 MB.",
         ),
-        ("Export", "export_floor_100k_rps", "export_peer_100k_rps", ">= 0.5x the floor, >= 3x the peer; memory flat."),
+        (
+            "Export",
+            "export_",
+            "export_floor_100k_rps",
+            "export_peer_100k_rps",
+            ">= 0.5x the floor, >= 3x the peer; memory flat.",
+        ),
+        ("Group upload", "group_import_", "group_import_floor_100k_rps", None, "end-to-end >= 0.5x the floor."),
     ]:
-        prefix = f"{p}{kind.lower()}_"
         if f"{p}{floor_key}" not in figures:
             continue
-        floor, peer = figures[f"{p}{floor_key}"], figures[f"{p}{peer_key}"]
-        print(f"\n{kind} benchmark" + (" (quick sizes)" if quick else ""))
+        floor = figures[f"{p}{floor_key}"]
+        peer = figures[f"{p}{peer_key}"] if peer_key else None
+        print(f"\n{title} benchmark" + (" (quick sizes)" if quick else ""))
         print(f"{'measure':40} {'value':>12} {'/ floor':>9} {'/ peer':>9}")
         for key, value in figures.items():
-            if not key.startswith(prefix):
+            if not key.startswith(p + prefix):
                 continue
             if key.endswith("_rps"):
-                print(f"{key:40} {value:>10,} r/s {value / floor:>8.2f}x {value / peer:>8.1f}x")
+                against_peer = f"{value / peer:>8.1f}x" if peer else f"{'-':>9}"
+                print(f"{key:40} {value:>10,} r/s {value / floor:>8.2f}x {against_peer}")
             else:
                 print(f"{key:40} {value:>10} MB")
         print(f"Targets: {targets}")

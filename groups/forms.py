@@ -35,6 +35,13 @@ class GroupMultipleChoiceField(GroupPathLabels, forms.ModelMultipleChoiceField):
     pass
 
 
+def _name_without_separator(form: forms.Form) -> str:
+    name = form.cleaned_data["name"]
+    if refusal := selectors.name_refusal(name):
+        raise forms.ValidationError(refusal)
+    return name
+
+
 class CreateGroupForm(forms.Form):
     name = forms.CharField(max_length=200, error_messages={"required": "A group needs a name."})
     parent = GroupChoiceField(
@@ -56,6 +63,8 @@ class CreateGroupForm(forms.Form):
         self.fields["parent"].empty_label = "None: a top-level group" if top_level_allowed else None
         if top_level_allowed:
             self.fields["parent"].help_text = "Leave empty for a top-level group, or pick the group it sits under."
+
+    clean_name = _name_without_separator
 
     def clean_admin_phone_number(self):
         raw = self.cleaned_data["admin_phone_number"]
@@ -80,6 +89,8 @@ class MoveGroupForm(forms.Form):
 class RenameGroupForm(forms.Form):
     name = forms.CharField(label="New name", max_length=200, error_messages={"required": "A group needs a name."})
     version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    clean_name = _name_without_separator
 
 
 class MemberRoleForm(forms.Form):

@@ -84,6 +84,18 @@ def move_destinations(viewer: Viewer, group: Group) -> QuerySet[Group]:
 
 
 PATH_SEPARATOR = " / "
+# A name holding the separator would make two groups' paths read alike ("A / B" at the top, and
+# B under A), and an uploaded file could no longer say which one it means: names never hold it.
+SEPARATOR_IN_NAME = (
+    f"A group's name cannot contain “{PATH_SEPARATOR.strip()}” between spaces: the Groups pages and the bulk "
+    f"upload files put it between the names of a path, as in “Field Staff{PATH_SEPARATOR}North”. "
+    "Use “ - ” instead, or a slash without spaces."
+)
+
+
+def name_refusal(name: str) -> str | None:
+    """Why ``name`` cannot be a group's name, or None (a blank name is refused apart)."""
+    return SEPARATOR_IN_NAME if PATH_SEPARATOR in " ".join(name.split()) else None
 
 
 def paths_of(groups: Iterable[Group]) -> dict[int, str]:
@@ -423,11 +435,13 @@ def settings_groups(viewer: Viewer) -> tuple[list[Group], list[Group]]:
 
 def manual_membership_refusal(group: Group) -> str | None:
     """Why members cannot be added to, or removed from, ``group`` by hand (None when they can)."""
-    if group.rule is None:
-        return None
+    return None if group.rule is None else dynamic_group_refusal(str(group))
+
+
+def dynamic_group_refusal(group_name: str) -> str:
     return (
-        f"{group} is a dynamic group: its members are the people its rule matches. Change the rule, or the people's "
-        "attributes, to change who is in it; or make it an ordinary group again."
+        f"{group_name} is a dynamic group: its members are the people its rule matches. Change the rule, or the "
+        "people's attributes, to change who is in it; or make it an ordinary group again."
     )
 
 

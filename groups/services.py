@@ -211,9 +211,7 @@ def create_group(
     *, organization: Organization, name: str, parent: Group | None, admin_phone_number: str, created_by: User
 ) -> Group:
     """Create a group mapped to ``organization`` (a subgroup when ``parent`` is given) with its first admin."""
-    name = name.strip()
-    if not name:
-        raise GroupRuleBroken("A group needs a name.")
+    name = _checked_name(name)
     try:
         e164 = phones.normalize(admin_phone_number, region=organization.default_region)
     except phones.InvalidPhoneNumber as error:
@@ -332,9 +330,7 @@ def rename_group(*, group: Group, name: str, renamed_by: User, seen_version: str
     With ``seen_version`` (``Group.version`` as the form showed it), a group renamed or
     moved by someone else since keeps what they gave it.
     """
-    name = name.strip()
-    if not name:
-        raise GroupRuleBroken("A group needs a name.")
+    name = _checked_name(name)
     with transaction.atomic():
         group = _lock(group)
         if seen_version is not None and group.version != seen_version:
@@ -408,6 +404,15 @@ def delete_group(*, group: Group, deleted_by: User) -> DeletedGroup:
     return DeletedGroup(
         name=name, left_organization=change.left, unpublished=len(published["actions"]) + len(published["connectors"])
     )
+
+
+def _checked_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise GroupRuleBroken("A group needs a name.")
+    if refusal := selectors.name_refusal(name):
+        raise GroupRuleBroken(refusal)
+    return name
 
 
 def _check_name_is_free(

@@ -27,6 +27,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from actions.models import Action as KaizalaAction
 from bulk_actions.models import BulkJob
 from connectors.models import Connector
+from group_imports.models import GroupImportJob
 from groups.models import Group, GroupMembership
 from users.models import Organization, OrganizationUser, User
 
@@ -81,6 +82,9 @@ class Action(StrEnum):
     # Bulk actions on the Users list: their history and per-person reports. Running one is
     # asked of what it does (REMOVE_USERS, MANAGE_GROUP_MEMBERS on its group, EXPORT_USERS).
     VIEW_BULK_JOBS = "view_bulk_jobs"
+    # Bulk Upload Users on the Groups page: the history of uploaded files, their originals and
+    # error logs. Uploading is asked of MANAGE_GROUP_MEMBERS, and each row of the group it names.
+    VIEW_GROUP_IMPORTS = "view_group_imports"
 
 
 class Reach(StrEnum):
@@ -164,11 +168,14 @@ MATRIX: dict[Action, dict[Role, Reach]] = {
     # A bulk job's report names people the job reached: the organization's admins see every
     # job, a group admin the jobs they ran (on the groups they admin) and no one else's.
     Action.VIEW_BULK_JOBS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.OWN},
+    # An uploaded file names people and groups beyond a group admin's own: they see the files
+    # they uploaded, the organization's admins every one.
+    Action.VIEW_GROUP_IMPORTS: {Role.ORG_ADMIN: Reach.ALL, Role.GROUP_ADMIN: Reach.OWN},
 }
 
 # What an organization's catalogue holds: both have an organization and a creator.
 CatalogueEntry = KaizalaAction | Connector
-Target = OrganizationUser | Group | CatalogueEntry | BulkJob
+Target = OrganizationUser | Group | CatalogueEntry | BulkJob | GroupImportJob
 
 
 @dataclass(frozen=True)
@@ -246,6 +253,8 @@ def can(viewer: Viewer, action: Action, target: Target | None = None) -> bool:
         return _reaches_catalogue_entry(viewer, granted, target)
     if isinstance(target, BulkJob):
         return _reaches_bulk_job(viewer, granted, target)
+    if isinstance(target, GroupImportJob):
+        return _reaches_group_import(viewer, granted, target)
     if target.organization_id != viewer.organization.pk:
         return False
     if granted is Reach.ALL:
@@ -284,6 +293,14 @@ def _reaches_bulk_job(viewer: Viewer, granted: Reach, job: BulkJob) -> bool:
     return True
 
 
+def _reaches_group_import(viewer: Viewer, granted: Reach, job: GroupImportJob) -> bool:
+    if job.organization_id != viewer.organization.pk:
+        return False
+    if granted is Reach.OWN:
+        return job.uploaded_by_id == viewer.user.pk
+    return True
+
+
 def scope(viewer: Viewer, action: Action, queryset: QuerySet) -> QuerySet:
     """Narrow organization users, groups, Actions, Connectors or bulk jobs to those ``viewer`` may do ``action`` to."""
     if queryset.model is Group:
@@ -292,6 +309,8 @@ def scope(viewer: Viewer, action: Action, queryset: QuerySet) -> QuerySet:
         return _scope_catalogue(viewer, action, queryset)
     if queryset.model is BulkJob:
         return _scope_bulk_jobs(viewer, action, queryset)
+    if queryset.model is GroupImportJob:
+        return _scope_group_imports(viewer, action, queryset)
     queryset = queryset.filter(organization=viewer.organization)
     granted = reach(viewer, action)
     if granted is Reach.ALL:
@@ -335,6 +354,16 @@ def _scope_bulk_jobs(viewer: Viewer, action: Action, queryset: QuerySet[BulkJob]
     queryset = queryset.filter(organization=viewer.organization)
     if granted is Reach.OWN:
         return queryset.filter(requested_by=viewer.user)
+    return queryset
+
+
+def _scope_group_imports(viewer: Viewer, action: Action, queryset: QuerySet[GroupImportJob]) -> QuerySet:
+    granted = reach(viewer, action)
+    if granted is None:
+        return queryset.none()
+    queryset = queryset.filter(organization=viewer.organization)
+    if granted is Reach.OWN:
+        return queryset.filter(uploaded_by=viewer.user)
     return queryset
 
 

@@ -30,6 +30,7 @@ organization_urls = [
     path("attributes/", include("attributes.urls")),
     path("imports/", include("imports.urls")),
     path("exports/", include("exports.urls")),
+    path("groups/uploads/", include("group_imports.urls")),
     path("groups/", include("groups.urls")),
     path("actions/", include("actions.urls")),
     path("connectors/", include("connectors.urls")),

@@ -5,6 +5,7 @@ from attributes.models import AttributeDefinition
 from audit.models import AuditEvent
 from bulk_actions.models import BulkJob
 from exports.models import ExportJob
+from group_imports.models import GroupImportJob
 from groups.models import Group, GroupMembership
 from imports.models import ImportJob
 from users.models import Organization, OrganizationUser, User
@@ -114,3 +115,15 @@ class BulkJobFactory(DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     kind = BulkJob.Kind.DELETE
     selected_count = 3
+
+
+class GroupImportJobFactory(DjangoModelFactory):
+    """A group upload's job row, without its file: for what happens to the job, not to the rows."""
+
+    class Meta:
+        model = GroupImportJob
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = GroupImportJob.Kind.USER_MAPPING
+    file_name = factory.Sequence(lambda n: f"groups-{n}.csv")
+    token = factory.Sequence(lambda n: f"group-import-{n}")

@@ -11,17 +11,23 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from bulk_actions.models import BULK_JOBS, BulkJob
 from exports.models import EXPORT_JOBS, ExportJob
+from group_imports.models import GROUP_IMPORT_JOBS
 from imports.models import IMPORT_JOBS, ImportJob
 from kaizala_portal import jobs
 from kaizala_portal.celery import app
 
 from .celery_support import broker_down
-from .factories import BulkJobFactory, ExportJobFactory, ImportJobFactory
+from .factories import BulkJobFactory, ExportJobFactory, GroupImportJobFactory, ImportJobFactory
 
 pytestmark = pytest.mark.django_db
 
-KINDS = [(IMPORT_JOBS, ImportJobFactory), (EXPORT_JOBS, ExportJobFactory), (BULK_JOBS, BulkJobFactory)]
-KIND_IDS = ["import", "export", "bulk action"]
+KINDS = [
+    (IMPORT_JOBS, ImportJobFactory),
+    (EXPORT_JOBS, ExportJobFactory),
+    (BULK_JOBS, BulkJobFactory),
+    (GROUP_IMPORT_JOBS, GroupImportJobFactory),
+]
+KIND_IDS = ["import", "export", "bulk action", "group upload"]
 AN_HOUR_AGO = timezone.now() - timedelta(hours=1)
 
 
@@ -115,7 +121,7 @@ def test_the_one_sweeper_requeues_a_quiet_job_of_every_kind(organization, django
         requeued = jobs.sweep_all()
 
     assert {name: requeued[name] for name in quiet} == {name: [job.pk] for name, job in quiet.items()}
-    assert len(callbacks) == 3
+    assert len(callbacks) == len(KINDS)
     for job in quiet.values():
         job.refresh_from_db()
         # Freed for the next run, and (the broker being down) waiting to be sent again.

@@ -14,6 +14,7 @@ from actions.models import Action as KaizalaAction
 from actions.models import ActionPublication
 from bulk_actions.models import BulkJob
 from connectors.models import Connector, ConnectorPublication
+from group_imports.models import GroupImportJob
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Role
 from users.models import OrganizationUser
@@ -311,3 +312,32 @@ def test_bulk_jobs_reach_org_admins_all_group_admins_their_own_and_nobody_else(
         assert {name for name, job in jobs.items() if job in scoped} == reachable, person
         # can() is true exactly for what scope() returns.
         assert {name for name, job in jobs.items() if policy.can(viewer, Action.VIEW_BULK_JOBS, job)} == reachable
+
+
+def test_group_uploads_reach_org_admins_all_group_admins_their_own_and_nobody_else(
+    organization, other_organization, org_admin, group_admin, member, other_org_admin, superuser
+):
+    """An uploaded file names people and groups beyond a group admin's own: they see only theirs."""
+
+    def job_of(person, org):
+        return GroupImportJob.objects.create(
+            organization=org, uploaded_by=person, kind=GroupImportJob.Kind.USER_MAPPING, token=f"{person.pk}-{org.pk}"
+        )
+
+    jobs = {
+        "org_admin's": job_of(org_admin, organization),
+        "group_admin's": job_of(group_admin, organization),
+        "other organization's": job_of(other_org_admin, other_organization),
+    }
+    expected = {
+        org_admin: {"org_admin's", "group_admin's"},
+        superuser: {"org_admin's", "group_admin's"},
+        group_admin: {"group_admin's"},
+        member: set(),
+        other_org_admin: set(),
+    }
+    for person, reachable in expected.items():
+        viewer = policy.viewer_for(person, organization)
+        scoped = set(policy.scope(viewer, Action.VIEW_GROUP_IMPORTS, GroupImportJob.objects.all()))
+        assert {name for name, job in jobs.items() if job in scoped} == reachable, person
+        assert {name for name, job in jobs.items() if policy.can(viewer, Action.VIEW_GROUP_IMPORTS, job)} == reachable

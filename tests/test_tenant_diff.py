@@ -46,6 +46,8 @@ from bulk_actions.models import BulkJob
 from connectors.models import ConnectorPublication
 from exports import services as export_services
 from exports.models import ExportJob
+from group_imports import services as group_import_services
+from group_imports.models import GroupImportJob
 from groups.models import Group, GroupMembership
 from imports import services as import_services
 from imports.models import ImportJob
@@ -161,6 +163,10 @@ def world(organization, other_organization, org_admin, other_org_admin, other_or
     assert (b_import.status, b_import.created_count, b_import.rejected_count) == (ImportJob.Status.COMPLETED, 1, 1)
     b_export = run_export(export_services.create_export_job(organization=b, requested_by=other_org_admin, scope=""))
     assert b_export.status == ExportJob.Status.COMPLETED
+    b_groups = run_group_import(
+        group_import_in(b, other_org_admin, f"Group,Phone Number,User Type\nFabrikam Crew,{B_ONLY},member\nX,1,\n")
+    )
+    assert (b_groups.unchanged_count, b_groups.rejected_count) == (1, 1)
 
     # Logged in once, before any snapshot: logging in changes a person's "Last login".
     return World(
@@ -205,6 +211,28 @@ def run_import(job: ImportJob) -> ImportJob:
     return job
 
 
+def group_import_in(
+    organization: Organization, uploaded_by: User, content: str, kind=GroupImportJob.Kind.USER_MAPPING
+) -> GroupImportJob:
+    job = GroupImportJob(
+        organization=organization,
+        uploaded_by=uploaded_by,
+        kind=kind,
+        file_name="groups.csv",
+        token=f"tenant-diff-groups-{GroupImportJob.objects.count()}",
+        queued_at=timezone.now(),
+    )
+    job.file.save(job.file_name, ContentFile(content.encode()), save=False)
+    job.save()
+    return job
+
+
+def run_group_import(job: GroupImportJob) -> GroupImportJob:
+    group_import_services.run_job(job_id=job.pk, run_id="tenant-diff")
+    job.refresh_from_db()
+    return job
+
+
 def run_export(job: ExportJob) -> ExportJob:
     # As if the broker took its task (on-commit hooks do not run in these tests).
     ExportJob.objects.filter(pk=job.pk).update(queued_at=timezone.now())
@@ -231,6 +259,9 @@ ORGANIZATION_PAGES = [
     "exports:history",
     "exports:create",
     "bulk_actions:history",
+    "group_imports:history",
+    "group_imports:upload_user_mapping",
+    "group_imports:upload_parent_mapping",
     "audit:log",
     "audit:download",
     "reports:index",
@@ -289,6 +320,10 @@ def pages_of(organization: Organization) -> dict[str, str]:
             pages[f"imports:errors {job.pk}"] = url("imports:errors", organization, job_id=job.pk)
     for job in ExportJob.objects.filter(organization=organization, status=ExportJob.Status.COMPLETED).order_by("pk"):
         pages[f"exports:download {job.pk}"] = url("exports:download", organization, job_id=job.pk)
+    for job in GroupImportJob.objects.filter(organization=organization).order_by("pk"):
+        pages[f"group_imports:original {job.pk}"] = url("group_imports:original", organization, job_id=job.pk)
+        if job.has_error_log:
+            pages[f"group_imports:errors {job.pk}"] = url("group_imports:errors", organization, job_id=job.pk)
     for job in BulkJob.objects.filter(organization=organization).order_by("pk"):
         pages[f"bulk_actions:report {job.pk}"] = url("bulk_actions:report", organization, job_id=job.pk)
     for job in ExportJob.objects.filter(organization=organization).exclude(error_log="").order_by("pk"):
@@ -399,6 +434,19 @@ def rows_of(organization: Organization) -> dict[str, str]:
             "done_count",
             "skipped_count",
             "refused_count",
+        ),
+        "rows: group uploads": rows(
+            GroupImportJob.objects.filter(**org).order_by("pk"),
+            "pk",
+            "kind",
+            "status",
+            "uploaded_by__phone_number",
+            "added_count",
+            "updated_count",
+            "unchanged_count",
+            "moved_count",
+            "ignored_count",
+            "rejected_count",
         ),
         "rows: audit events": rows(
             AuditEvent.objects.filter(**org).order_by("pk"),
@@ -689,6 +737,29 @@ def upload_a_file_on_the_import_page_and_run_it(w: World) -> None:
     assert name_in(w.a, SHARED) == "Contoso Upload Name"
 
 
+def upload_a_user_group_mapping_of_shared_numbers_and_run_it(w: World) -> None:
+    content = (
+        "Group,Phone Number,User Type\n"
+        f"Contoso Sales,{SHARED},admin\n"
+        f"Contoso Sales,{B_ONLY},member\n"
+        f"Contoso Field,{SHARED_VIA_GROUP},admin\n"
+        f"Fabrikam Crew,{NEW},\n"  # Contoso has no such group: its own is made
+        f"Contoso Field / Night,{SHARED},member\n"
+    )
+    submit(
+        w.as_a, url("group_imports:upload_user_mapping", w.a), {"file": SimpleUploadedFile("g.csv", content.encode())}
+    )
+    job = run_group_import(GroupImportJob.objects.filter(organization=w.a).latest("pk"))
+    assert (job.status, job.groups_created_count, job.added_count, job.updated_count) == ("completed", 2, 3, 2)
+    assert name_in(w.a, B_ONLY) == ""
+
+
+def upload_a_parent_group_mapping_naming_fabrikams_groups(w: World) -> None:
+    content = "Child Group,Parent Group\nContoso Field,Contoso Sales\nFabrikam Night,Contoso Sales\n"
+    job = run_group_import(group_import_in(w.a, w.a_admin, content, kind=GroupImportJob.Kind.PARENT_MAPPING))
+    assert (job.moved_count, job.ignored_count) == (1, 1)
+
+
 def export_every_user(w: World) -> None:
     submit(w.as_a, url("exports:create", w.a), {"users": "everyone"})
     assert run_export(ExportJob.objects.filter(organization=w.a).latest("pk")).status == ExportJob.Status.COMPLETED
@@ -849,6 +920,8 @@ WRITES_OF_A: list[tuple[str, Callable[[World], None]]] = [
     ("remove-an-attribute-holding-values", remove_an_attribute_holding_values),
     ("import-renaming-shared-people", import_a_file_renaming_shared_people),
     ("import-uploaded-on-the-page", upload_a_file_on_the_import_page_and_run_it),
+    ("group-user-mapping-of-shared-numbers", upload_a_user_group_mapping_of_shared_numbers_and_run_it),
+    ("group-parent-mapping-naming-fabrikams-groups", upload_a_parent_group_mapping_naming_fabrikams_groups),
     ("export-every-user", export_every_user),
     ("export-a-search-for-a-shared-person", export_a_search_for_a_shared_person),
     ("bulk-delete-chosen-shared-people", bulk_delete_chosen_shared_people),

@@ -18,6 +18,7 @@ from actions.models import Action, ActionPublication
 from bulk_actions.models import BulkJob
 from connectors.models import Connector, ConnectorPublication
 from exports.models import ExportJob
+from group_imports.models import GroupImportJob
 from groups.models import GroupMembership
 from imports.models import ImportJob
 from kaizala_portal import policy
@@ -74,6 +75,18 @@ def things(organization, org_admin, group_admin, admin_group, member, superuser)
         status=BulkJob.Status.COMPLETED,
         skipped_count=1,
     )
+    # The group admin's own upload, with an error log: the history shows them theirs alone.
+    group_import = GroupImportJob(
+        organization=organization,
+        uploaded_by=group_admin,
+        kind=GroupImportJob.Kind.USER_MAPPING,
+        file_name="g.csv",
+        token="walk-group-import",
+        status=GroupImportJob.Status.COMPLETED,
+        rejected_count=1,
+    )
+    group_import.file.save("g.csv", ContentFile(b"Group,Phone Number,User Type\n"), save=False)
+    group_import.save()
     action = Action(organization=organization, created_by=org_admin, name="Site audit", kind=Action.Kind.CUSTOM)
     action.package.save("audit.zip", ContentFile(b"PK\x05\x06" + bytes(18)), save=False)
     action.save()
@@ -89,6 +102,7 @@ def things(organization, org_admin, group_admin, admin_group, member, superuser)
         "import": import_job,
         "export": export_job,
         "bulk": bulk_job,
+        "group_import": group_import,
         "action": action,
         "connector": connector,
     }
@@ -109,6 +123,8 @@ def kwargs_for(name: str, converters, organization, things) -> dict:
             values[key] = things["export"].pk
         elif key == "job_id" and name.startswith("bulk_actions:"):
             values[key] = things["bulk"].pk
+        elif key == "job_id" and name.startswith("group_imports:"):
+            values[key] = things["group_import"].pk
         elif key == "action_id":
             values[key] = things["action"].pk
         elif key == "connector_id":

@@ -259,7 +259,7 @@ def test_making_someone_an_admin_records_the_role_before_and_after(organization,
 def test_creating_a_group_records_it_and_its_first_admin_joining(organization, org_admin, admin_group):
     group = group_services.create_group(
         organization=organization,
-        name="Sales North / Retail",
+        name="Sales North - Retail",
         parent=admin_group,
         admin_phone_number="+91 98123 99999",
         created_by=org_admin,

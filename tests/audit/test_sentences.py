@@ -46,6 +46,27 @@ def test_a_finished_import_gives_its_counts_and_a_failed_one_its_reason():
     assert detail_lines(failed)[-1] == "Reason: The file has no rows of users under its header."
 
 
+def test_a_group_upload_says_what_file_it_was_and_when_done_its_counts():
+    started = event(Verb.GROUP_IMPORT_STARTED, details={"file_name": "g.csv", "kind": "User Group Mapping"})
+    finished = event(
+        Verb.GROUP_IMPORT_FINISHED,
+        details={
+            "file_name": "g.csv",
+            "kind": "Parent Group Mapping",
+            "status": "completed",
+            "moved": 12,
+            "unchanged": 1,
+            "ignored": 2,
+            "rejected": 0,
+            "failure": "",
+        },
+    )
+
+    assert sentence(started) == f"{ASHA} uploaded the User Group Mapping file “g.csv”."
+    assert sentence(finished) == f"The Parent Group Mapping file “g.csv”, uploaded by {ASHA}, was processed."
+    assert detail_lines(finished) == ["Rows: 12 moved, 1 unchanged, 2 ignored"]
+
+
 def test_attribute_changes_read_as_what_was_added_removed_and_changed():
     changed = event(
         Verb.ATTRIBUTES_CHANGED,

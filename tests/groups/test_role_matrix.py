@@ -128,6 +128,11 @@ MATRIX: dict[str, list[Case]] = {
         Case("GET groups:parent_mapping_template", {}, [200, 200, 403, 404, 200, "login"]),
         Case("GET groups:export_user_mapping", {}, [200, 200, 403, 404, 200, "login"]),
         Case("GET groups:export_parent_mapping", {}, [200, 200, 403, 404, 200, "login"]),
+        # Uploading either file: each row is then judged against the uploader's role by the job
+        # (tests/group_imports); the history shows an org admin every upload, a group admin their own.
+        Case("GET group_imports:upload_user_mapping", {}, [200, 200, 403, 404, 200, "login"]),
+        Case("GET group_imports:upload_parent_mapping", {}, [200, 200, 403, 404, 200, "login"]),
+        Case("GET group_imports:history", {}, [200, 200, 403, 404, 200, "login"]),
     ],
     "View reports": [
         Case("GET reports:index", {}, [200, 200, 403, 404, 200, "login"]),
@@ -327,7 +332,7 @@ def world(organization, org_admin, group_admin, admin_group, member, outsider_me
     other_member = UserFactory()
     OrganizationUser.objects.create(organization=organization, user=other_member, name="Olga Other")
     GroupMembershipFactory(group=other_group, user=other_member)
-    sub_group = GroupFactory(organization=organization, name="Sales North / Retail", parent=admin_group)
+    sub_group = GroupFactory(organization=organization, name="Sales North - Retail", parent=admin_group)
     GroupMembershipFactory(group=sub_group, user=org_admin, role=GroupMembership.Role.ADMIN)
     volunteers = GroupFactory(organization=None, name="Volunteers")
     GroupMembershipFactory(group=volunteers, user=group_admin, role=GroupMembership.Role.ADMIN)
@@ -472,6 +477,9 @@ BUTTONS = [
     ("groups:list", {}, "groups:parent_mapping_template", [True, True, False, None, True]),
     ("groups:list", {}, "groups:export_user_mapping", [True, True, False, None, True]),
     ("groups:list", {}, "groups:export_parent_mapping", [True, True, False, None, True]),
+    ("groups:list", {}, "group_imports:upload_user_mapping", [True, True, False, None, True]),
+    ("groups:list", {}, "group_imports:upload_parent_mapping", [True, True, False, None, True]),
+    ("groups:list", {}, "group_imports:history", [True, True, False, None, True]),
     ("groups:hierarchy", {}, "groups:detail other_group", [True, False, False, None, True]),
     ("groups:hierarchy", {}, "groups:detail admin_group", [True, True, True, None, True]),
     # Publishing is offered to those whose role reaches a group; changing is the creator's and the org admins'.
