@@ -199,6 +199,9 @@ def set_attribute_values(
     if missing:
         raise MissingMandatoryValue(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} mandatory.")
     with transaction.atomic():
+        # The organization first, as every change to its people and groups takes it: the dynamic
+        # groups' refresh below must not meet a delete of this person holding them in the other order.
+        Organization.objects.select_for_update().filter(pk=org_user.organization_id).values_list("pk").get()
         locked = OrganizationUser.objects.select_for_update().select_related("user").get(pk=org_user.pk)
         if seen_version is not None and locked.version != seen_version:
             raise ChangedMeanwhile(locked)

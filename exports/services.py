@@ -105,8 +105,8 @@ class RowLayout:
             direct: describe_source(added_directly=direct, group_names=[]) for direct in (True, False)
         }
 
-    def cells(self, row: tuple, groups: list[tuple[str, str]]) -> list[str]:
-        """``row`` is a tuple of ``ROW_FIELDS``; ``groups`` the user's (group name, role) in the organization."""
+    def cells(self, row: tuple, groups: list[tuple[str, str, bool]]) -> list[str]:
+        """``row`` is a tuple of ``ROW_FIELDS``; ``groups`` the user's (group name, role, dynamic?) here."""
         _user_id, name, phone_number, values, role, added_directly, added_utc = row
         # Guarded here, per column, so that the writer need not look at every cell of a million rows
         # (see GuardedWriter.writerows_guarded). Phone numbers are E.164 ("+91…"): guarded like any text.
@@ -116,7 +116,10 @@ class RowLayout:
             cells.append("" if value is None else formatted(value))
         cells.append(self.roles.get(role, role))
         if groups:
-            group_names = [group for group, _ in groups]
+            # A dynamic group picks its members among the organization's users: it is no way in (as on the Users pages).
+            group_names = [
+                group for group, role, dynamic in groups if not dynamic or role == GroupMembership.Role.ADMIN
+            ]
             cells.append(_groups_cell(groups))
             cells.append(neutralise(describe_source(added_directly=added_directly, group_names=group_names)))
         else:
@@ -126,9 +129,9 @@ class RowLayout:
         return cells
 
 
-def _groups_cell(groups: list[tuple[str, str]]) -> str:
+def _groups_cell(groups: list[tuple[str, str, bool]]) -> str:
     """ "Sales North (admin), Field Team", as the Users list's Groups column shows them."""
-    names = (f"{group} (admin)" if role == GroupMembership.Role.ADMIN else group for group, role in groups)
+    names = (f"{group} (admin)" if role == GroupMembership.Role.ADMIN else group for group, role, _ in groups)
     return neutralise(", ".join(names))
 
 
@@ -172,16 +175,16 @@ def export_rows(
         yield [layout.cells(row, groups.get(row[0], [])) for row in chunk]
 
 
-def _groups_of(organization: Organization, user_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+def _groups_of(organization: Organization, user_ids: Iterable[int]) -> dict[int, list[tuple[str, str, bool]]]:
     memberships = (
         org_group_memberships(organization)
         .filter(user_id__in=user_ids)
         .order_by("group__name", "group_id")
-        .values_list("user_id", "group__name", "role")
+        .values_list("user_id", "group__name", "role", "group__rule")
     )
     groups = defaultdict(list)
-    for user_id, name, role in memberships:
-        groups[user_id].append((name, role))
+    for user_id, name, role, rule in memberships:
+        groups[user_id].append((name, role, rule is not None))
     return groups
 
 

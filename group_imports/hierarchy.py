@@ -30,6 +30,8 @@ class Tree:
     def __init__(self, nodes: list[Node]):
         self.nodes: dict[int, Node] = {node.pk: node for node in nodes}
         self._children: dict[tuple[int | None, str], int] = {}
+        # Names under this organization's groups held by groups that are not its own.
+        self._taken: dict[tuple[int | None, str], str] = {}
         for node in nodes:
             self._children[(node.parent_id, name_key(node.name))] = node.pk
 
@@ -38,12 +40,29 @@ class Tree:
         rows = Group.objects.filter(organization_id=organization_id).values_list(
             "pk", "name", "parent_id", "parent__organization_id", "rule"
         )
-        return cls(
+        tree = cls(
             [
                 Node(pk, name, parent_id if parent_organization_id == organization_id else None, rule is not None)
                 for pk, name, parent_id, parent_organization_id, rule in rows
             ]
         )
+        # Subgroups of this organization's groups mapped elsewhere (or nowhere) are not part of its tree,
+        # but their names are taken under their parent: siblings never share a name.
+        elsewhere = Group.objects.filter(parent__organization_id=organization_id).exclude(
+            organization_id=organization_id
+        )
+        for parent_id, name in elsewhere.values_list("parent_id", "name"):
+            tree._taken[(parent_id, name_key(name))] = name
+        return tree
+
+    def taken_along(self, names: list[str]) -> str | None:
+        """The path, as far as it goes, of a group of the path that cannot be made here because a subgroup of
+        another organization (or of none) has its name; None when there is none."""
+        parent_id, missing = self.missing_from(names)
+        if missing and (parent_id, name_key(missing[0])) in self._taken:
+            found = len(names) - len(missing)
+            return PATH_SEPARATOR.join(names[: found + 1])
+        return None
 
     def find(self, names: list[str]) -> int | None:
         """The group at the end of the path of ``names``, or None."""
@@ -87,8 +106,9 @@ class Tree:
         return found
 
     def sibling_named(self, name: str, parent_id: int | None, *, excluding: int | None = None) -> str | None:
-        pk = self._children.get((parent_id, name_key(name)))
-        return self.nodes[pk].name if pk is not None and pk != excluding else None
+        key = (parent_id, name_key(name))
+        pk = self._children.get(key)
+        return self.nodes[pk].name if pk is not None and pk != excluding else self._taken.get(key)
 
     def add(self, node: Node) -> None:
         self.nodes[node.pk] = node

@@ -29,9 +29,11 @@ What the files mean, as decided for the portal:
 - One audit event when a job is uploaded, one when it ends, with its counts.
 """
 
-import io
+import itertools
 import logging
 import secrets
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +49,7 @@ from groups import mapping_files
 from groups.models import Group, GroupMembership
 from groups.selectors import PATH_SEPARATOR, dynamic_group_refusal
 from imports import bulk, preparing
-from imports.formulas import GuardedWriter
+from imports.formulas import csv_lines
 from imports.limits import RowLimits
 from imports.reader import UnreadableFile, open_sheet, sniff_header
 from imports.uploads import too_big_message
@@ -222,9 +224,15 @@ def _process(job: GroupImportJob, run_id: str, path: Path) -> None:
     # Every row is read again from the start (see ``rows._Reader``); the reader leaves out those applied already.
     source = preparing.Source(str(path), "csv", batch_size=settings.GROUP_IMPORT_BATCH_SIZE, encoding=job.encoding)
     in_parallel = job.total_rows >= settings.IMPORT_PREPARE_IN_PARALLEL_FROM_ROWS
+    beat_at = time.monotonic()
     for reads in preparing.prepared_batches(_reader(job, header), source, in_parallel=in_parallel):
         if reads:
             _apply_batch(job, run_id, viewer, apply, reads)
+            beat_at = time.monotonic()
+        elif time.monotonic() - beat_at > settings.GROUP_IMPORT_STALE_AFTER_SECONDS / 4:
+            # Reading again the rows an earlier run applied can take a while in a big file: still alive.
+            jobs.save_progress(job, run_id)
+            beat_at = time.monotonic()
     done = job.added_count + job.updated_count + job.unchanged_count + job.moved_count + job.ignored_count
     if done == 0 and job.rejected_count:
         _finish(job, run_id, failure=f"All {job.rejected_count:,} rows were rejected: see the error log.")
@@ -288,7 +296,14 @@ def _apply_memberships(
                 viewer, Action.MANAGE_GROUP_MEMBERS, _group(organization, tree, group_id)
             )
             refusals[group_id] = _refuses_manual_members(tree, group_id)
-        if group_id is None:
+        if group_id is None and may_create and (taken := tree.taken_along(row.path)):
+            outcome.reject(
+                row,
+                "Group",
+                f"{taken} cannot be created: a subgroup of another organization, or of none, already has that name "
+                "under the same parent. Use another name, or map that group to this organization.",
+            )
+        elif group_id is None:
             outcome.reject(
                 row,
                 "Group",
@@ -372,7 +387,7 @@ def _create_missing_groups(organization: Organization, tree: Tree, paths: dict[t
         level: dict[tuple, Group] = {}
         for names in pending:
             parent_id, missing = tree.missing_from(names)
-            if missing and len(names) - len(missing) == depth:
+            if missing and len(names) - len(missing) == depth and not tree.taken_along(names):
                 key = (parent_id, name_key(missing[0]))
                 level.setdefault(key, Group(name=missing[0], parent_id=parent_id, organization=organization))
         made = Group.objects.bulk_create(list(level.values()))
@@ -503,7 +518,7 @@ def _why_not_move(
     return None
 
 
-# Progress, end and sweeping ---------------------------------------------------------------
+# Progress and end ---------------------------------------------------------------------------
 
 
 def _finish(job: GroupImportJob, run_id: str, *, failure: str = "") -> None:
@@ -532,24 +547,8 @@ def record_finished(job: GroupImportJob) -> None:
 # The error log --------------------------------------------------------------------------
 
 
-def error_log_lines(job: GroupImportJob):
+def error_log_lines(job: GroupImportJob) -> Iterator[str]:
     """The error log as CSV lines: row, column, reason, and the row as it was in the file."""
-    out = io.StringIO()
-    writer = GuardedWriter(out)
-
-    def flush() -> str:
-        text = out.getvalue()
-        out.seek(0)
-        out.truncate()
-        return text
-
-    out.write("\ufeff")
-    writer.writerow(["Row", "Column", "Reason", *job.header])
-    if job.failure_reason:
-        writer.writerow(["", "", job.failure_reason])
-    yield flush()
-    for error in job.row_errors.order_by("row_number").iterator(chunk_size=2000):
-        writer.writerow([error.row_number, error.column, error.reason, *error.values])
-        if out.tell() > 64 * 1024:
-            yield flush()
-    yield flush()
+    head = [["Row", "Column", "Reason", *job.header]] + ([["", "", job.failure_reason]] if job.failure_reason else [])
+    errors = job.row_errors.order_by("row_number").iterator(chunk_size=2000)
+    return csv_lines(itertools.chain(head, ([e.row_number, e.column, e.reason, *e.values] for e in errors)))

@@ -7,16 +7,16 @@ admin every upload of the organization, a group admin their own.
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from imports.reader import UnreadableFile
 from imports.uploads import SizeLimitedUpload, limit_upload_size
-from kaizala_portal import files, jobs, policy
+from kaizala_portal import policy
+from kaizala_portal.jobs import views as job_views
 from kaizala_portal.policy import Action, Viewer
 from users import names
 from users.access import organization_view
@@ -25,7 +25,6 @@ from . import services
 from .forms import GroupFileForm
 from .models import GroupImportJob
 
-HISTORY_PAGE_SIZE = 20
 QUEUE_DOWN = "The job queue does not answer just now: the upload is processed by itself once it is back."
 QUEUE_STILL_DOWN = (
     "The job queue still does not answer. Your file is kept: it is processed by itself once the queue is back."
@@ -81,10 +80,14 @@ def history(request: HttpRequest, viewer: Viewer):
             uploaded_by_name=names.name_in("organization", "uploaded_by")
         ),
     )
-    page = Paginator(uploads, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"viewer": viewer, "page": page, "any_processing": any(job.is_processing for job in page)}
-    template = "group_imports/_history_table.html" if request.htmx else "group_imports/history.html"
-    return render(request, template, context)
+    return job_views.history(
+        request,
+        viewer=viewer,
+        jobs=uploads,
+        name="group-import",
+        template="group_imports/history.html",
+        table="group_imports/_history_table.html",
+    )
 
 
 def _job(viewer: Viewer, job_id: int) -> GroupImportJob:
@@ -92,30 +95,35 @@ def _job(viewer: Viewer, job_id: int) -> GroupImportJob:
     return get_object_or_404(uploads, pk=job_id)
 
 
+def _history_url(viewer: Viewer) -> str:
+    return reverse("group_imports:history", kwargs={"org_slug": viewer.organization.slug})
+
+
 @organization_view(Action.VIEW_GROUP_IMPORTS)
 @require_POST
 def retry_queue(request: HttpRequest, viewer: Viewer, job_id: int):
     job = _job(viewer, job_id)
-    if jobs.queue_waiting(job):
-        messages.success(request, f"“{job.file_name}” is queued; it is processed shortly.")
-    else:
-        messages.error(request, QUEUE_STILL_DOWN)
-    return redirect("group_imports:history", org_slug=viewer.organization.slug)
+    return job_views.retry_queue(
+        request,
+        job=job,
+        queued=f"“{job.file_name}” is queued; it is processed shortly.",
+        still_down=QUEUE_STILL_DOWN,
+        back_to=_history_url(viewer),
+    )
 
 
 @organization_view(Action.VIEW_GROUP_IMPORTS)
 def download_original(request: HttpRequest, viewer: Viewer, job_id: int):
-    job = _job(viewer, job_id)
-    return files.download(job.file, filename=job.file_name)
+    return job_views.download_original(_job(viewer, job_id))
 
 
 @organization_view(Action.VIEW_GROUP_IMPORTS)
 def download_error_log(request: HttpRequest, viewer: Viewer, job_id: int):
     job = _job(viewer, job_id)
-    if not job.has_error_log:
-        messages.info(request, f"“{job.file_name}” has no errors to download.")
-        return redirect("group_imports:history", org_slug=viewer.organization.slug)
-    response = StreamingHttpResponse(services.error_log_lines(job), content_type="text/csv; charset=utf-8")
-    stem = job.file_name.rsplit(".", 1)[0]
-    response["Content-Disposition"] = content_disposition_header(True, f"{stem}-errors.csv")
-    return response
+    return job_views.download_log(
+        request,
+        log=services.error_log_lines(job) if job.has_error_log else None,
+        filename=job_views.error_log_name(job.file_name),
+        nothing=f"“{job.file_name}” has no errors to download.",
+        back_to=_history_url(viewer),
+    )

@@ -145,7 +145,11 @@ def refresh_dynamic_groups(
     A group whose rule is broken is left as it is. Each group that changed gets one audit event.
     """
     with transaction.atomic():
-        # Locked one by one in id order, as the group writes lock them, so that a rule saved meanwhile waits.
+        # The organization first, as every other change to its people and groups locks it: a delete of a
+        # person (which removes their memberships) then either ends before the rule is evaluated or waits.
+        organization_id = organization.pk if isinstance(organization, Organization) else organization
+        Organization.objects.select_for_update().filter(pk=organization_id).values_list("pk").get()
+        # Then its dynamic groups in id order, so that a rule saved meanwhile waits.
         groups = list(selectors.dynamic_groups_of(organization).select_for_update())
         if not groups:
             return []

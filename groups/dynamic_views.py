@@ -85,8 +85,9 @@ def edit_rule(request: HttpRequest, viewer: Viewer, group_id: int):
         rows = editor.rows_entered()
         if "add" in data and len(rows) < rules.MAX_CONDITIONS:
             rows.append({})
-        if "remove" in data and data["remove"].isdigit() and int(data["remove"]) < len(rows):
-            del rows[int(data["remove"])]
+        remove = data.get("remove", "")
+        if remove.isascii() and remove.isdigit() and int(remove) < len(rows):
+            del rows[int(remove)]
         editor = RuleEditor(data, group=group, definitions=definitions, initial_rows=rows)
     elif data is not None:
         rule = editor.rule()

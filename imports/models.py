@@ -75,7 +75,7 @@ IMPORT_JOBS = jobs.register(
             f"The import stopped {job.attempts} times without finishing (its worker was lost) "
             f"after row {job.rows_done + 1}. Rows before it were imported."
         ),
-        after_giving_up="imports.services.record_finished",
+        after_giving_up="imports.services.refresh_groups_and_record",
     )
 )
 

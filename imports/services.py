@@ -406,11 +406,12 @@ def _merged_values(parser: RowParser, values: dict, row: ParsedRow) -> dict:
 
 
 def _finish(job: ImportJob, run_id: str, *, failure: str = "") -> None:
-    jobs.finish(job, run_id, failure=failure, on_finished=_refresh_groups_and_record)
+    jobs.finish(job, run_id, failure=failure, on_finished=refresh_groups_and_record)
 
 
-def _refresh_groups_and_record(job: ImportJob) -> None:
-    # In the job's last transaction: its dynamic groups are up to date when the history says it ended.
+def refresh_groups_and_record(job: ImportJob) -> None:
+    """In the job's last transaction, or the sweeper's that gives it up: the dynamic groups follow
+    the rows it committed by the time the history says it ended; then its audit event."""
     dynamic.refresh_dynamic_groups(organization=job.organization_id, actor=job.uploaded_by, cause=dynamic.Cause.IMPORT)
     record_finished(job)
 

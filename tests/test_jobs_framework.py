@@ -258,6 +258,7 @@ HISTORIES = [
     (ImportJobFactory, "imports", "import"),
     (ExportJobFactory, "exports", "export"),
     (BulkJobFactory, "bulk_actions", "bulk"),
+    (GroupImportJobFactory, "group_imports", "group-import"),
 ]
 
 

@@ -57,6 +57,9 @@ def test_each_user_is_a_row_with_values_as_the_import_reads_them(
         },
     )
     GroupMembershipFactory(group=GroupFactory(organization=organization, name="Sales"), user=kavya.user)
+    # A dynamic group picked her among the organization's users: listed among her groups, no way in.
+    finance = GroupFactory(organization=organization, name="Zeta finance", rule={"match": "all", "conditions": []})
+    GroupMembershipFactory(group=finance, user=kavya.user)
     job = run(request_export())
 
     rows = by_phone(rows_of(job))
@@ -69,7 +72,7 @@ def test_each_user_is_a_row_with_values_as_the_import_reads_them(
         "No",
         "",
         "Member",
-        "Sales",
+        "Sales, Zeta finance",
         "Added directly, Via group Sales",
         "2024-03-01 09:30",
     ]

@@ -135,3 +135,15 @@ def test_the_templates_example_row_is_passed_over_but_the_same_groups_without_it
     assert (job.moved_count, job.unchanged_count) == (1, 1)
     north.refresh_from_db()
     assert north.parent == staff
+
+
+def test_a_group_is_not_moved_beside_another_organizations_subgroup_of_its_name(
+    make_job, organization, other_organization, sales
+):
+    GroupFactory(organization=other_organization, name="pune", parent=sales)
+    before = hierarchy(organization)
+
+    job = run(make_job(PARENT_HEADER + "Sales / North / Pune,Sales\n", kind=PARENTS))
+
+    assert errors(job) == [(2, "Parent Group", "Sales already has a subgroup named “pune”.")]
+    assert hierarchy(organization) == before

@@ -303,3 +303,26 @@ def test_a_dynamic_groups_members_come_from_its_rule_not_from_a_file(make_job, o
     ]
     assert memberships(organization) == before
     assert not User.objects.filter(phone_number="+919812300032").exists()
+
+
+def test_a_group_whose_name_another_organization_holds_under_the_parent_is_not_made(
+    make_job, organization, other_organization, field_staff
+):
+    top, _ = field_staff
+    # A subgroup of Field Staff mapped to another organization: not in this one's tree, but its name is taken there.
+    GroupFactory(organization=other_organization, name="Coastal", parent=top)
+    groups_before = Group.objects.count()
+
+    job = run(make_job(USER_HEADER + "Field Staff / coastal,+919812300041,member\nField Staff,+919812300042,member\n"))
+
+    assert job.status == GroupImportJob.Status.COMPLETED
+    assert (job.groups_created_count, job.added_count, job.rejected_count) == (0, 1, 1)
+    assert errors(job) == [
+        (
+            2,
+            "Group",
+            "Field Staff / coastal cannot be created: a subgroup of another organization, or of none, already has "
+            "that name under the same parent. Use another name, or map that group to this organization.",
+        )
+    ]
+    assert Group.objects.count() == groups_before

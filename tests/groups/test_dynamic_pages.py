@@ -117,6 +117,16 @@ def test_conditions_are_added_and_removed_without_javascript(
     assert Group.objects.get(pk=admin_group.pk).rule is None
 
 
+@pytest.mark.parametrize("forged", ["²", "-1", "9", "x"])
+def test_a_forged_condition_to_remove_removes_none(client_for, organization, org_admin, admin_group, grade, forged):
+    response = client_for(org_admin).post(
+        rule_url("rule", organization, admin_group), form((grade, "equals", "3"), remove=forged)
+    )
+    assert response.status_code == 200
+    assert response.context["editor"].conditions.total_form_count() == 1
+    assert Group.objects.get(pk=admin_group.pk).rule is None
+
+
 def test_with_htmx_adding_a_condition_returns_the_editor_alone(client_for, organization, org_admin, admin_group, grade):
     response = client_for(org_admin).post(
         rule_url("rule", organization, admin_group), form((grade, "equals", "3"), add="1"), HTTP_HX_REQUEST="true"
