@@ -33,7 +33,8 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         if not value:
             return qs
         ordering = []
-        for param in value:
+        # One key: the list's pages go by a cursor on it (users.pages); the links sort by one column.
+        for param in value[:1]:
             field = self.get_ordering_value(param)
             descending = field.startswith("-")
             path = field.lstrip("-")
