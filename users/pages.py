@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import F, OrderBy, Q, QuerySet
+from django.db.models import Case, F, OrderBy, Q, QuerySet, When
 
 from .models import OrganizationUser
 
@@ -80,29 +80,38 @@ class UsersPage:
 
 
 def page_ids(
-    queryset: QuerySet[OrganizationUser], *, cursor: str | None, number, per_page: int, binding: str
+    queryset: QuerySet[OrganizationUser],
+    *,
+    cursor: str | None,
+    number,
+    per_page: int,
+    binding: str,
+    within: QuerySet[OrganizationUser] | None = None,
 ) -> UsersPage:
     """The ids of one page of ``queryset`` (ordered by one sort key, then id), and the links around it.
 
     ``cursor`` (from a Previous or Next link) wins over ``number`` (``?page=N``, read from the
     start for the first ``USERS_NUMBERED_PAGES`` pages, the last of them beyond). ``binding``
     is what the cursor must have been made for (the sort and the search): another gives the first page.
+    ``within``, for a search or filter, is the list before it, in the same order (see ``_stretch``).
     """
     key = _sort_key_of(queryset)
+    if within is not None:
+        within = within.order_by(key, "pk")
     count = capped_count(queryset)
     position, forward = _read_cursor(cursor, binding=binding)
     if position is not None and not forward:
-        rows = _walk(queryset, key, after=position, forward=False, limit=per_page)[::-1]
+        rows = _walk(queryset, key, after=position, forward=False, limit=per_page, within=within)[::-1]
         if len(rows) == per_page and position.index - per_page > 1:
             start = position.index - per_page
             return _page(rows, count, per_page, start, has_next=True, binding=binding)
         position = None  # back at the beginning (or it moved): the first page
     if position is not None:
-        rows = _walk(queryset, key, after=position, forward=True, limit=per_page + 1)
+        rows = _walk(queryset, key, after=position, forward=True, limit=per_page + 1, within=within)
         if rows:
             return _page(rows[:per_page], count, per_page, position.index, len(rows) > per_page, binding=binding)
     number = min(_page_number(number), settings.USERS_NUMBERED_PAGES)
-    rows = _walk(queryset, key, after=None, forward=True, limit=number * per_page + 1)
+    rows = _walk(queryset, key, after=None, forward=True, limit=number * per_page + 1, within=within)
     start = min((number - 1) * per_page, max(len(rows) - 1, 0) // per_page * per_page)
     page_rows = rows[start : start + per_page]
     return _page(page_rows, count, per_page, start + 1, len(rows) > start + per_page, binding=binding)
@@ -142,7 +151,7 @@ def _sort_key_of(queryset: QuerySet) -> OrderBy:
     return ordering[0]
 
 
-def _walk(queryset: QuerySet, key: OrderBy, *, after: Position | None, forward: bool, limit: int) -> list[tuple]:
+def _walk(queryset, key: OrderBy, *, after: Position | None, forward: bool, limit: int, within=None) -> list[tuple]:
     """Up to ``limit`` (id, sort key) pairs from ``after`` (or an end of the list), forwards or backwards."""
     nullable = key.nulls_last is True
     stretches = [False, True] if nullable else [False]  # rows with a sort key, then those without
@@ -156,34 +165,91 @@ def _walk(queryset: QuerySet, key: OrderBy, *, after: Position | None, forward: 
             if (after.value is None) != blank:
                 continue  # the cursor's row is in a later stretch
             started, bound = True, after
-        rows += _stretch(queryset, key, blank=blank, nullable=nullable, after=bound, forward=forward)[
-            : limit - len(rows)
-        ]
+        stretch = {"key": key, "blank": blank, "nullable": nullable, "forward": forward}
+        rows += _found(queryset, within, after=bound, limit=limit - len(rows), **stretch)
         if len(rows) >= limit:
             break
     return rows
 
 
-def _stretch(queryset, key: OrderBy, *, blank: bool, nullable: bool, after: Position | None, forward: bool):
-    """A lazy slice of (id, sort key) pairs: the rows with a sort key, or (``blank``) those without."""
+# How many rows of the list a search reads in its order before it sorts its matches instead.
+WINDOW = 2_000
+
+
+def _found(queryset, within, *, after: Position | None, limit: int, **stretch) -> list[tuple]:
+    """Up to ``limit`` rows of one stretch of ``queryset`` from ``after``.
+
+    Read along the sort index, a search stops at its ``limit``-th match: quick for a common
+    name, but a million rows long for one that sorts last ("Zara" on a page by name). So the
+    rows of ``within`` (the list before the search) are read in order only up to the
+    ``WINDOW``-th; the matches after it, if more are needed, are picked by the search's own
+    index and sorted. (Counting the matches first would not tell: "Zara" is one in twenty.)
+    """
+    if within is None:
+        return list(_stretch(queryset, after=after, **stretch)[:limit])
+    edge = _stretch(within, after=after, **stretch)[WINDOW - 1 : WINDOW]
+    edge = edge[0] if edge else None
+    if edge is None:
+        return list(_stretch(queryset, after=after, **stretch)[:limit])
+    edge = Position(value=edge[1], pk=edge[0], index=0)
+    rows = list(_stretch(queryset, after=after, until=edge, **stretch)[:limit])
+    if len(rows) < limit:
+        rows += _stretch(queryset, after=edge, by_index=False, **stretch)[: limit - len(rows)]
+    return rows
+
+
+def _stretch(
+    queryset,
+    *,
+    key: OrderBy,
+    blank: bool,
+    nullable: bool,
+    after: Position | None,
+    forward: bool,
+    until: Position | None = None,
+    by_index: bool = True,
+):
+    """A lazy slice of (id, sort key) pairs: the rows with a sort key, or (``blank``) those without.
+
+    From ``after`` up to ``until`` (both rows excluded and included). ``by_index=False`` sorts
+    by an expression no index has, so that PostgreSQL picks the rows by the filters' indexes.
+    """
     rows = queryset.annotate(**{SORT_KEY: key.expression}).order_by()
     by_id = "pk" if forward else "-pk"
+    towards, back = ("gt", "lt") if forward else ("lt", "gt")
     if blank:
-        rows = rows.filter(**{f"{SORT_KEY}__isnull": True}).order_by(by_id)
+        rows = rows.filter(**{f"{SORT_KEY}__isnull": True})
         if after is not None:
-            rows = rows.filter(**{f"pk__{'gt' if forward else 'lt'}": after.pk})
-        return rows.values_list("pk", SORT_KEY)
+            rows = rows.filter(**{f"pk__{towards}": after.pk})
+        if until is not None:
+            rows = rows.filter(**{f"pk__{back}e": until.pk})
+        return rows.order_by(by_id if by_index else _unindexed(F("pk"), descending=not forward)).values_list(
+            "pk", SORT_KEY
+        )
     descending = key.descending == forward
     if nullable and after is None:
         rows = rows.filter(**{f"{SORT_KEY}__isnull": False})
+    beyond, reaching = ("lt", "lte") if descending else ("gt", "gte")
+    before, within_reach = ("gt", "gte") if descending else ("lt", "lte")
     if after is not None:
-        beyond, reaching = ("lt", "lte") if descending else ("gt", "gte")
         # The first condition alone is what the index is read from; the second settles ties on id.
         rows = rows.filter(**{f"{SORT_KEY}__{reaching}": after.value}).filter(
-            Q(**{f"{SORT_KEY}__{beyond}": after.value}) | Q(**{f"pk__{'gt' if forward else 'lt'}": after.pk})
+            Q(**{f"{SORT_KEY}__{beyond}": after.value}) | Q(**{f"pk__{towards}": after.pk})
         )
-    sort = F(SORT_KEY).desc() if descending else F(SORT_KEY).asc()
-    return rows.order_by(sort, by_id).values_list("pk", SORT_KEY)
+    if until is not None:
+        rows = rows.filter(**{f"{SORT_KEY}__{within_reach}": until.value}).filter(
+            Q(**{f"{SORT_KEY}__{before}": until.value}) | Q(**{f"pk__{back}e": until.pk})
+        )
+    if by_index:
+        sort = F(SORT_KEY).desc() if descending else F(SORT_KEY).asc()
+        return rows.order_by(sort, by_id).values_list("pk", SORT_KEY)
+    return rows.order_by(_unindexed(key.expression, descending=descending), by_id).values_list("pk", SORT_KEY)
+
+
+def _unindexed(expression, *, descending: bool):
+    """``expression``'s order, through a CASE that no index is on."""
+    case = Case(When(pk__isnull=True, then=None), default=expression)
+    return case.desc() if descending else case.asc()
 
 
 def _make_cursor(value, pk: int, index: int, forward: bool, binding: str) -> str:

@@ -51,6 +51,7 @@ def users_page(
     number,
     per_page: int,
     binding: str,
+    within: QuerySet[OrganizationUser] | None = None,
     with_group_paths: bool = False,
 ) -> pages.UsersPage:
     """One page of the sorted and filtered Users list ``queryset`` (the filter's, ``with_adders_here``).
@@ -59,9 +60,12 @@ def users_page(
     a cursor (``users.pages``); its rows, with their users and prefetched groups, are then fetched
     by id. Sorting whole rows (attribute values, the joined people) for an offset deep into 100k
     users spilled the sort to disk and cost ten times as much. ``with_group_paths`` names the
-    prefetched groups by their paths, for the Groups column.
+    prefetched groups by their paths, for the Groups column. ``within``, when a search or filter
+    narrows the list, is the list without it (``pages.page_ids``).
     """
-    page = pages.page_ids(queryset, cursor=cursor, number=number, per_page=per_page, binding=binding)
+    if within is not None:
+        within = with_adders_here(within)
+    page = pages.page_ids(queryset, cursor=cursor, number=number, per_page=per_page, binding=binding, within=within)
     rows = queryset.order_by().filter(pk__in=page.ids).annotate(added_by_name=F(f"{ADDED_BY_HERE}__name")).in_bulk()
     # Someone deleted between the two queries is simply not on this page.
     page.object_list = [rows[pk] for pk in page.ids if pk in rows]

@@ -99,6 +99,7 @@ def user_list(request: HttpRequest, viewer: Viewer):
         number=request.GET.get("page"),
         per_page=_page_size(request),
         binding=_cursor_binding(request),
+        within=selectors.org_users_visible_to(viewer) if filterset.narrows() else None,
         with_group_paths=any(column.key == "groups" for column in columns),
     )
     context = {

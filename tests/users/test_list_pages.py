@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from users import pages
 from users.models import OrganizationUser
 
 from ..factories import AttributeDefinitionFactory, OrganizationUserFactory
@@ -173,3 +174,24 @@ def test_the_missing_mandatory_count_stops_at_the_cap(client_for, organization, 
     OrganizationUserFactory.create_batch(8, organization=organization)
     response = client_for(org_admin).get(reverse("users:missing_mandatory", kwargs={"org_slug": organization.slug}))
     assert "more than 5 people are missing mandatory values" in text(response)
+
+
+@pytest.mark.parametrize("sort", ["name", "-name", "added_at"])
+def test_a_search_reads_a_few_rows_in_order_then_sorts_the_rest_of_its_matches(
+    client_for, organization, org_admin, namesakes, monkeypatch, sort
+):
+    # A window of seven rows: the matches of most pages are found partly in it, partly after it.
+    monkeypatch.setattr(pages, "WINDOW", 7)
+    for name in ["Aaron Same", "Zed Same", ""] + ["Also Same"] * 30:
+        OrganizationUserFactory(organization=organization, name=name)
+    client = client_for(org_admin)
+
+    searched = walk(client, list_url(organization, q="same", sort=sort, per_page=25), "next")
+    everyone = walk(client, list_url(organization, sort=sort, per_page=25), "next")
+    matching = set(OrganizationUser.objects.filter(name__icontains="same").values_list("pk", flat=True))
+    assert sum(searched, []) == [pk for pk in sum(everyone, []) if pk in matching]
+    assert len(matching) == 62 and len(searched) == 3
+
+    last = client.get(list_url(organization, q="same", sort=sort, per_page=25, page=3))
+    backward = walk(client, list_url(organization) + link(last, "prev"), "prev")
+    assert backward == searched[-2::-1]
