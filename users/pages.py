@@ -223,9 +223,12 @@ def _stretch(
             rows = rows.filter(**{f"pk__{towards}": after.pk})
         if until is not None:
             rows = rows.filter(**{f"pk__{back}e": until.pk})
-        return rows.order_by(by_id if by_index else _unindexed(F("pk"), descending=not forward)).values_list(
-            "pk", SORT_KEY
-        )
+        if not by_index:
+            return rows.order_by(_unindexed(F("pk"), descending=not forward)).values_list("pk", SORT_KEY)
+        # By the sort key too, all blank: the name index then finds them in order; by id alone,
+        # PostgreSQL read the primary key's, filtering out the ninety-nine in a hundred with a name.
+        blank_key = F(SORT_KEY).asc() if forward else F(SORT_KEY).desc()
+        return rows.order_by(blank_key, by_id).values_list("pk", SORT_KEY)
     descending = key.descending == forward
     if nullable and after is None:
         rows = rows.filter(**{f"{SORT_KEY}__isnull": False})
