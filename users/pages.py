@@ -172,8 +172,9 @@ def _walk(queryset, key: OrderBy, *, after: Position | None, forward: bool, limi
     return rows
 
 
-# How many rows of the list a search reads in its order before it sorts its matches instead.
-WINDOW = 2_000
+# How many rows of the list a search reads in its order, a stretch after another, before it
+# sorts its remaining matches instead.
+WINDOWS = (2_000, 16_000)
 
 
 def _found(queryset, within, *, after: Position | None, limit: int, **stretch) -> list[tuple]:
@@ -181,21 +182,25 @@ def _found(queryset, within, *, after: Position | None, limit: int, **stretch) -
 
     Read along the sort index, a search stops at its ``limit``-th match: quick for a common
     name, but a million rows long for one that sorts last ("Zara" on a page by name). So the
-    rows of ``within`` (the list before the search) are read in order only up to the
-    ``WINDOW``-th; the matches after it, if more are needed, are picked by the search's own
-    index and sorted. (Counting the matches first would not tell: "Zara" is one in twenty.)
+    rows of ``within`` (the list before the search) are read in order only as far as
+    ``WINDOWS`` reach; the matches after them, if more are needed, are picked by the search's
+    own index and sorted. (Counting the matches first would not tell: "Zara" is one in
+    twenty.) The second, longer stretch serves filters no index answers (missing mandatory
+    values, one in two hundred), which the sort would have to read the organization for.
     """
     if within is None:
         return list(_stretch(queryset, after=after, **stretch)[:limit])
-    edge = _stretch(within, after=after, **stretch)[WINDOW - 1 : WINDOW]
-    edge = edge[0] if edge else None
-    if edge is None:
-        return list(_stretch(queryset, after=after, **stretch)[:limit])
-    edge = Position(value=edge[1], pk=edge[0], index=0)
-    rows = list(_stretch(queryset, after=after, until=edge, **stretch)[:limit])
-    if len(rows) < limit:
-        rows += _stretch(queryset, after=edge, by_index=False, **stretch)[: limit - len(rows)]
-    return rows
+    rows: list[tuple] = []
+    for window in WINDOWS:
+        edge = _stretch(within, after=after, **stretch)[window - 1 : window]
+        if not edge:
+            return rows + list(_stretch(queryset, after=after, **stretch)[: limit - len(rows)])
+        edge = Position(value=edge[0][1], pk=edge[0][0], index=0)
+        rows += _stretch(queryset, after=after, until=edge, **stretch)[: limit - len(rows)]
+        if len(rows) >= limit:
+            return rows
+        after = edge
+    return rows + list(_stretch(queryset, after=after, by_index=False, **stretch)[: limit - len(rows)])
 
 
 def _stretch(

@@ -180,8 +180,8 @@ def test_the_missing_mandatory_count_stops_at_the_cap(client_for, organization, 
 def test_a_search_reads_a_few_rows_in_order_then_sorts_the_rest_of_its_matches(
     client_for, organization, org_admin, namesakes, monkeypatch, sort
 ):
-    # A window of seven rows: the matches of most pages are found partly in it, partly after it.
-    monkeypatch.setattr(pages, "WINDOW", 7)
+    # Windows of three and five rows: the matches of each page are found partly in them, partly after.
+    monkeypatch.setattr(pages, "WINDOWS", (3, 5))
     for name in ["Aaron Same", "Zed Same", ""] + ["Also Same"] * 30:
         OrganizationUserFactory(organization=organization, name=name)
     client = client_for(org_admin)
