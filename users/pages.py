@@ -93,11 +93,9 @@ def page_ids(
     ``cursor`` (from a Previous or Next link) wins over ``number`` (``?page=N``, read from the
     start for the first ``USERS_NUMBERED_PAGES`` pages, the last of them beyond). ``binding``
     is what the cursor must have been made for (the sort and the search): another gives the first page.
-    ``within``, for a search or filter, is the list before it, in the same order (see ``_stretch``).
+    ``within``, for a search or filter, is the list without it (see ``_found``).
     """
     key = _sort_key_of(queryset)
-    if within is not None:
-        within = within.order_by(key, "pk")
     count = capped_count(queryset)
     position, forward = _read_cursor(cursor, binding=binding)
     if position is not None and not forward:
