@@ -6,6 +6,10 @@ attribute of every organization. ``attributes.conditions`` adds, beside the exac
 one this index answers: the whole values' text, upper-cased, contains the value as JSON writes
 it. On a million people, counting a fiftieth of them read the organization whole without it.
 
+Every membership written writes its values' trigrams too: a bare INSERT of 100k memberships
+with five values each took 2.7 s instead of 0.9 s. An import spends most of its time
+elsewhere (parsing, validating), but pays that much more per row.
+
 PostgreSQL only (SQLite has no trigram index), built CONCURRENTLY, which does not block writes
 (and cannot run in a transaction: the migration is not atomic).
 """
