@@ -227,6 +227,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Product limits, in one place.
 USERS_PAGE_SIZES = (25, 50, 100)
 USERS_PAGE_SIZE_DEFAULT = 25
+# The Users list counts at most this many matches ("more than 10,000"): counting a million exactly
+# reads a million rows for a number nobody needs to the unit.
+USERS_COUNT_CAP = 10_000
+# ``?page=N`` is read by offset up to this page; pages after it go by a cursor (the last row's sort key).
+USERS_NUMBERED_PAGES = 10
 USER_LIST_MAX_EXTRA_COLUMNS = 4
 ADD_USERS_MAX_ENTRIES = 500
 GROUPS_PAGE_SIZE = 50

@@ -33,7 +33,8 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         if not value:
             return qs
         ordering = []
-        for param in value:
+        # One key: the list's pages go by a cursor on it (users.pages); the links sort by one column.
+        for param in value[:1]:
             field = self.get_ordering_value(param)
             descending = field.startswith("-")
             path = field.lstrip("-")
@@ -156,6 +157,12 @@ class OrganizationUserFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         # An unknown sort key fails validation and skips the ordering filter: keep a stable default.
         return super().filter_queryset(with_adders_here(queryset).order_by(sort_key().asc(nulls_last=True), "pk"))
+
+    def narrows(self) -> bool:
+        """Whether a search or a filter leaves out some of the list (a sort alone does not)."""
+        if not self.is_bound or not self.form.is_valid():
+            return False
+        return any(value not in (None, "", False) for name, value in self.form.cleaned_data.items() if name != "sort")
 
     def attribute_filter_rows(self) -> list[tuple[AttributeDefinition, list[tuple[str, forms.BoundField]]]]:
         """Per attribute, its conditions and their form fields, for the filter panel."""

@@ -1,6 +1,5 @@
 from collections.abc import Iterable
 
-from django.core.paginator import Page, Paginator
 from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
 
 from groups import selectors as group_selectors
@@ -8,6 +7,7 @@ from groups.models import GroupMembership
 from kaizala_portal import policy
 from kaizala_portal.policy import Action, Viewer
 
+from . import pages
 from .columns import COLUMNS_NEEDING_GROUPS, Column
 from .models import Organization, OrganizationUser, User, UserListPreference
 
@@ -44,20 +44,31 @@ def with_adders_here(queryset: QuerySet[OrganizationUser]) -> QuerySet[Organizat
     return queryset.alias(**{ADDED_BY_HERE: FilteredRelation("added_by__memberships", condition=condition)})
 
 
-def users_page(queryset: QuerySet[OrganizationUser], *, number, per_page: int, with_group_paths: bool = False) -> Page:
-    """Page ``number`` of the sorted and filtered Users list ``queryset`` (the filter's, ``with_adders_here``).
+def users_page(
+    queryset: QuerySet[OrganizationUser],
+    *,
+    cursor: str | None,
+    number,
+    per_page: int,
+    binding: str,
+    within: QuerySet[OrganizationUser] | None = None,
+    with_group_paths: bool = False,
+) -> pages.UsersPage:
+    """One page of the sorted and filtered Users list ``queryset`` (the filter's, ``with_adders_here``).
 
-    The page's ids are picked first by a narrow query that carries only ids and sort keys;
-    its rows, with their users and prefetched groups, are then fetched by id. Sorting whole
-    rows (attribute values, the joined people) for an offset deep into 100k users spilled
-    the sort to disk and cost ten times as much. ``with_group_paths`` names the prefetched
-    groups by their paths, for the Groups column.
+    The page's ids are picked first by a narrow query that carries only ids and sort keys, from
+    a cursor (``users.pages``); its rows, with their users and prefetched groups, are then fetched
+    by id. Sorting whole rows (attribute values, the joined people) for an offset deep into 100k
+    users spilled the sort to disk and cost ten times as much. ``with_group_paths`` names the
+    prefetched groups by their paths, for the Groups column. ``within``, when a search or filter
+    narrows the list, is the list without it (``pages.page_ids``).
     """
-    page = Paginator(queryset.values_list("pk", flat=True), per_page).get_page(number)
-    ids = list(page.object_list)
-    rows = queryset.order_by().filter(pk__in=ids).annotate(added_by_name=F(f"{ADDED_BY_HERE}__name")).in_bulk()
+    if within is not None:
+        within = with_adders_here(within)
+    page = pages.page_ids(queryset, cursor=cursor, number=number, per_page=per_page, binding=binding, within=within)
+    rows = queryset.order_by().filter(pk__in=page.ids).annotate(added_by_name=F(f"{ADDED_BY_HERE}__name")).in_bulk()
     # Someone deleted between the two queries is simply not on this page.
-    page.object_list = [rows[pk] for pk in ids if pk in rows]
+    page.object_list = [rows[pk] for pk in page.ids if pk in rows]
     if with_group_paths:
         name_groups_by_path(page.object_list)
     return page

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from attributes.forms import AttributeValuesForm
@@ -17,6 +17,7 @@ from .access import access_org_user, organization_view
 from .columns import available_columns
 from .filters import OrganizationUserFilter
 from .forms import AddPhoneListForm, AddUserForm, ListColumnsForm, OwnNameForm, ThrottledPasswordChangeForm
+from .pages import capped_count
 
 
 def home(request: HttpRequest):
@@ -60,7 +61,9 @@ def organization_home(request: HttpRequest, viewer: Viewer):
 # What the Users list's bulk actions need of the policy (each confirmation page asks again, of its own).
 BULK_ACTIONS = (Action.REMOVE_USERS, Action.MANAGE_GROUP_MEMBERS, Action.EXPORT_USERS)
 # What of the list's query string arranges the page, or is the selection itself, rather than choosing people.
-NOT_SELECTION = {"page", "per_page", "sort", "user", "all"}
+NOT_SELECTION = {"page", "cursor", "per_page", "sort", "user", "all"}
+# What of the query string a page's cursor does not depend on: a cursor made for another search or sort is void.
+NOT_CURSOR_BINDING = {"page", "cursor", "per_page"}
 
 
 def _page_size(request: HttpRequest) -> int:
@@ -69,6 +72,14 @@ def _page_size(request: HttpRequest) -> int:
     except ValueError:
         return settings.USERS_PAGE_SIZE_DEFAULT
     return size if size in settings.USERS_PAGE_SIZES else settings.USERS_PAGE_SIZE_DEFAULT
+
+
+def _cursor_binding(request: HttpRequest) -> str:
+    return urlencode(
+        sorted(
+            (name, value) for name, values in request.GET.lists() if name not in NOT_CURSOR_BINDING for value in values
+        )
+    )
 
 
 @organization_view(Action.VIEW_USERS)
@@ -84,8 +95,11 @@ def user_list(request: HttpRequest, viewer: Viewer):
     )
     page = selectors.users_page(
         filterset.qs,
+        cursor=request.GET.get("cursor"),
         number=request.GET.get("page"),
         per_page=_page_size(request),
+        binding=_cursor_binding(request),
+        within=selectors.org_users_visible_to(viewer) if filterset.narrows() else None,
         with_group_paths=any(column.key == "groups" for column in columns),
     )
     context = {
@@ -97,7 +111,7 @@ def user_list(request: HttpRequest, viewer: Viewer):
         "columns": columns,
         "query": request.GET.get("q", "").strip(),
         "sort": request.GET.get("sort", "name"),
-        "per_page": page.paginator.per_page,
+        "per_page": page.per_page,
         "page_sizes": settings.USERS_PAGE_SIZES,
         "asks_mandatory_values": bool(filterset.mandatory_keys),
         "can_bulk": any(policy.can(viewer, action) for action in BULK_ACTIONS),
@@ -116,7 +130,7 @@ def missing_mandatory_count(request: HttpRequest, viewer: Viewer):
     """How many people lack a mandatory value: asked after the list has shown, since counting
     through every membership's values takes longer than a page of the list."""
     keys = [definition.key for definition in definitions_of(viewer.organization) if definition.mandatory]
-    count = selectors.missing_mandatory_values(selectors.org_users_visible_to(viewer), keys).count()
+    count = capped_count(selectors.missing_mandatory_values(selectors.org_users_visible_to(viewer), keys))
     return render(request, "users/_missing_mandatory.html", {"viewer": viewer, "count": count})
 
 

@@ -221,3 +221,22 @@ def test_a_large_selection_shows_as_queued_in_the_history(settings, client_for, 
     assert '<span class="badge badge-queued">Queued</span>' in page
     assert 'hx-trigger="every 2s"' in page  # the history follows the job without a reload
     assert in_organization(organization, member)
+
+
+def test_select_all_beyond_the_count_cap_still_acts_on_everyone_matching(
+    client_for, organization, org_admin, admin_group, settings
+):
+    settings.USERS_COUNT_CAP = 5
+    for n in range(8):
+        OrganizationUserFactory(organization=organization, name=f"Driver {n}")
+    client = client_for(org_admin)
+    listed = text(client.get(url("users:list", organization), {"q": "Driver"}))
+    assert "Select all matching (more than 5)" in listed
+
+    # The cursor of a later page is no part of the selection: all matching means all of them.
+    cursor = client.get(url("users:list", organization), {"q": "Driver", "per_page": 25}).context["page"].next_cursor
+    search = {"q": "Driver", "all": "1", "cursor": cursor or "x", "group": admin_group.pk}
+    assert "Add 8 people to Sales North?" in text(client.get(url("bulk_actions:add_to_group", organization), search))
+    response = client.post(url("bulk_actions:add_to_group", organization), search, follow=True)
+    assert "Added 8 people to Sales North." in text(response)
+    assert GroupMembership.objects.filter(group=admin_group, user__memberships__name__startswith="Driver").count() == 8

@@ -1,4 +1,5 @@
 from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
 
 from attributes import types
 from users import selectors
@@ -26,6 +27,7 @@ def sort_link(context, key: str) -> str:
     params = context["request"].GET.copy()
     params["sort"] = new
     params.pop("page", None)
+    params.pop("cursor", None)
     return params.urlencode()
 
 
@@ -37,6 +39,12 @@ def sort_indicator(context, key: str) -> str:
     if current == f"-{key}":
         return "▼"
     return ""
+
+
+@register.filter
+def how_many(count) -> str:
+    """A capped count (``users.pages.CappedCount``) as read: "1,234", or "more than 10,000"."""
+    return f"more than {intcomma(count.value)}" if count.more else intcomma(count.value)
 
 
 @register.filter
