@@ -6,13 +6,12 @@ for one stored value, in Python.
 """
 
 import datetime as dt
-import json
 
 from django.db import connection
-from django.db.models import CharField, Q, TextField
+from django.db.models import CharField, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
-from django.db.models.lookups import GreaterThanOrEqual, IContains, LessThan
+from django.db.models.lookups import GreaterThanOrEqual, LessThan
 
 from . import types
 
@@ -32,9 +31,9 @@ def value_condition(*, key: str, value_type: str, condition: str, value) -> Q:
     """
     lookup = f"attribute_values__{key}"
     if condition == "contains":
-        return Q(**{f"{lookup}__icontains": value}) & _in_values_text(json.dumps(value, ensure_ascii=False)[1:-1])
+        return Q(**{f"{lookup}__icontains": value})
     if condition == "equals" and value_type == "string":
-        return Q(**{f"{lookup}__iexact": value}) & _in_values_text(json.dumps(value, ensure_ascii=False))
+        return Q(**{f"{lookup}__iexact": value})
     if condition == "equals" and connection.vendor == "postgresql":
         # Containment is what PostgreSQL's GIN index on attribute_values answers.
         return Q(attribute_values__contains={key: value})
@@ -43,17 +42,6 @@ def value_condition(*, key: str, value_type: str, condition: str, value) -> Q:
     if value_type == "datetime":
         return _date_range(key, condition, value)
     return Q(**{f"{lookup}__{'gte' if condition == 'min' else 'lte'}": value})
-
-
-def _in_values_text(fragment: str) -> Q:
-    """On PostgreSQL, people whose values, as JSON text, contain ``fragment`` whatever its case.
-
-    True of everyone a text condition finds (and of a few more, whose other values hold the
-    text): beside it, it lets the trigram index of users migration 0011 find them.
-    """
-    if connection.vendor != "postgresql":
-        return Q()
-    return Q(IContains(Cast("attribute_values", output_field=TextField()), fragment))
 
 
 def _date_range(key: str, condition: str, value: str) -> Q:

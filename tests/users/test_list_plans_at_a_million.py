@@ -207,8 +207,6 @@ WAYS = {
     "date added, newest first": lambda attributes: {"sort": "-added_at"},
     "search by phone digits": lambda attributes: {"q": "97000 04242"},
     "search by a first name": lambda attributes: {"q": "zara"},
-    "department equals": lambda attributes: {f"a{attributes['department'].pk}_equals": "Dept 7"},
-    "department contains": lambda attributes: {f"a{attributes['department'].pk}_contains": "ept 47"},
     "grade equals": lambda attributes: {f"a{attributes['grade'].pk}_equals": "3"},
     "missing mandatory values": lambda attributes: {"missing": "true"},
 }
@@ -224,6 +222,26 @@ def test_each_way_of_reading_the_list_is_index_backed(million, way):
     for sql in queries:
         _assert_index_backed(sql)
     _timed(way, listed)
+
+
+# No index answers a text condition on one attribute whatever its case: a trigram index on the values' text
+# did (users_orguser_values_text_trgm), but every import paid for it, 100k rows at 14.0-14.4k rows/s instead
+# of 16.2-18.4k. The page itself walks the name index until it has its rows; the count reads the organization.
+TEXT_FILTERS = {
+    "department equals": lambda attributes: {f"a{attributes['department'].pk}_equals": "Dept 7"},
+    "department contains": lambda attributes: {f"a{attributes['department'].pk}_contains": "ept 47"},
+}
+
+
+@pytest.mark.xfail(strict=True, reason="No index answers a case-insensitive text condition on one attribute")
+@pytest.mark.parametrize("way", list(TEXT_FILTERS))
+def test_a_text_filter_reads_the_organization_to_count(million, way):
+    listed = _list(million, **TEXT_FILTERS[way](million[2]))
+    _timed(way, listed)
+    page, queries = _page_queries(listed)
+    assert page.ids and queries
+    for sql in queries:
+        _assert_index_backed(sql)
 
 
 def test_a_search_for_a_whole_name_is_index_backed(million):
