@@ -202,6 +202,8 @@ class Mix:
 def mix_from_pages(*, size: int, get: Callable[[str], str], pages: int = 20) -> Mix:
     """A Mix from the Users list as an admin sees it: its filter fields, the people it links to and its Next links."""
     first = get(USERS)
+    if not DETAIL_LINK.search(first) or not NEXT_LINK.search(first):
+        raise RuntimeError("The Users list showed no people or no Next link: is the organization seeded?")
     ids = list(dict.fromkeys(FILTER_FIELD.findall(first)))
     # Filter fields come in the order of the attributes, which the seed took from ATTRIBUTES.
     attribute_ids = {name: int(pk) for (name, _), pk in zip(ATTRIBUTES, ids, strict=True)}
@@ -211,8 +213,6 @@ def mix_from_pages(*, size: int, get: Callable[[str], str], pages: int = 20) -> 
         links.append(USERS + html.unescape(found.group(1)))
         page = get(links[-1])
         people += [int(pk) for pk in DETAIL_LINK.findall(page)]
-    if not people or not links:
-        raise RuntimeError("The Users list showed no people or no Next link: is the organization seeded?")
     return Mix(size=size, people=sorted(set(people)), pages=links, attribute_ids=attribute_ids)
 
 
