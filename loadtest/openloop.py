@@ -171,9 +171,10 @@ class Mix:
         return USERS + "?" + urlencode({"q": self.rng.choice(FIRST + LAST), "sort": "name", "per_page": 25})
 
     def _users_search_phone(self) -> str:
-        # A seeded person's number, as people write it: whole or its first digits.
+        # A seeded person's number, as people write it: whole, or its last digits. Not its first
+        # digits: every seeded number starts +919000, so those would find the whole organization.
         spelling = phone_spelling(self.rng.randrange(self.size), self.rng)
-        query = spelling if self.rng.random() < 0.5 else spelling[: self.rng.randint(6, len(spelling))]
+        query = spelling if self.rng.random() < 0.7 else spelling[-self.rng.randint(5, 7) :]
         return USERS + "?" + urlencode({"q": query, "sort": "name", "per_page": 25})
 
     def _users_filter(self) -> str:
