@@ -156,12 +156,25 @@ def run_scenario(scenario: Scenario, *, base_url: str, port: int) -> dict:
     else:
         wait_for_imports(session, base_url, seconds=IMPORT_DRAIN_SECONDS)
     paths_by_step: list[dict[str, list[str]]] = []
+    # The machine is shared with the sender and whatever else runs: each step says how busy it was.
+    machine: list[dict] = []
 
     def step(rate: float) -> openloop.StepFigures:
         paths: dict[str, list[str]] = {}
         paths_by_step.append(paths)
+        cpu = time.process_time()
         figures = openloop.run_step(rate=rate, seconds=STEP_SECONDS, client=client, mix=mix, paths=paths)
-        print(f"  {scenario.label}: {rate:g} req/s: p95 {figures.p95_ms} ms, {figures.errors} errors", flush=True)
+        machine.append(
+            {
+                "load_average_1min": round(os.getloadavg()[0], 2),
+                "sender_cpu_percent": round(100 * (time.process_time() - cpu) / STEP_SECONDS, 1),
+            }
+        )
+        print(
+            f"  {scenario.label}: {rate:g} req/s: p95 {figures.p95_ms} ms, {figures.errors} errors "
+            f"(load average {machine[-1]['load_average_1min']})",
+            flush=True,
+        )
         return figures
 
     steps = openloop.run_steps(RATES, step)
@@ -177,7 +190,7 @@ def run_scenario(scenario: Scenario, *, base_url: str, port: int) -> dict:
         "size": scenario.size,
         "importing": scenario.importing,
         "max_rps": openloop.highest_passing_rate(steps),
-        "steps": [step.as_dict() for step in steps],
+        "steps": [step.as_dict() | busy for step, busy in zip(steps, machine, strict=True)],
         "knee": {"rate": steps[knee].rate, "slowest_page": slowest, "slowest_page_p95_ms": slowest_p95},
         "profile": profile,
         "imports": importer.imports if importer else [],

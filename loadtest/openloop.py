@@ -124,17 +124,17 @@ def slowest_page(step: StepFigures) -> tuple[str, float]:
 
 
 def table(rows: list[dict]) -> str:
-    """One plain text table of every scenario's steps."""
+    """One plain text table of every scenario's steps, with the machine's load average after each when known."""
     header = (
         f"{'scenario':16} {'rate':>5} {'sent':>6} {'done':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8} {'req/s':>7}  verdict"
+        f"{'p99 ms':>8} {'req/s':>7}  verdict {'load':>5}"
     )
     lines = [header]
     for row in rows:
         lines.append(
             f"{row['scenario']:16} {row['rate']:>5g} {row['sent']:>6} {row['completed']:>6} {row['errors']:>6} "
             f"{row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} {row['p99_ms']:>8.1f} {row['achieved_rps']:>7.2f}  "
-            f"{'pass' if row['passed'] else 'FAIL'}"
+            f"{'pass' if row['passed'] else 'FAIL':7} {row.get('load_average_1min', ''):>5}"
         )
     return "\n".join(lines)
 

@@ -66,10 +66,24 @@ def test_stepping_stops_after_the_first_failing_step_and_the_verdict_is_the_last
 
 
 def test_the_table_has_a_line_per_step_with_its_verdict():
-    rows = [{"scenario": "100k_import", **step(40, 450).as_dict()}]
+    rows = [{"scenario": "100k_import", **step(40, 450).as_dict(), "load_average_1min": 3.5}]
+    rows.append({"scenario": "1m", **step(5, 30).as_dict()})
     lines = table(rows).splitlines()
-    assert lines[0].split()[:3] == ["scenario", "rate", "sent"]
-    assert lines[1].split() == ["100k_import", "40", "100", "100", "0", "10.0", "450.0", "450.0", "10.00", "FAIL"]
+    assert lines[0].split()[:3] == ["scenario", "rate", "sent"] and lines[0].split()[-1] == "load"
+    assert lines[1].split() == [
+        "100k_import",
+        "40",
+        "100",
+        "100",
+        "0",
+        "10.0",
+        "450.0",
+        "450.0",
+        "10.00",
+        "FAIL",
+        "3.5",
+    ]
+    assert lines[2].split()[-1] == "pass"
 
 
 def test_scenarios_name_a_size_and_whether_an_import_runs_each_size_without_one_first():
