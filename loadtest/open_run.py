@@ -103,10 +103,9 @@ class ImportLoop(threading.Thread):
     def run(self) -> None:
         try:
             session = log_in(self.base_url, admin_phone_number(IMPORTING_ADMIN))
-            # Half of the rows update seeded people, half add new ones (the first time).
-            path = write_import_file(
-                run.WORK / "open-import.csv", IMPORT_ROWS, first_number=max(0, self.size - IMPORT_ROWS // 2)
-            )
+            # Seeded people, with values of their own: each import changes them and adds nobody, so that
+            # the organization is still of the size it was seeded at when the next run comes.
+            path = write_import_file(run.WORK / "open-import.csv", min(IMPORT_ROWS, self.size))
             while not self.stopping.is_set():
                 started = time.time()
                 with open(path, "rb") as upload:
@@ -239,7 +238,7 @@ def run_size(scenarios: list[Scenario], *, run_id: str, log: dict) -> dict:
         run.wait_for_web(f"http://127.0.0.1:{port}/account/login/", processes[1])
         run.wait_for_worker(hostname, processes[0])
         # An import a stopped run left half done is taken over now, and waited for before a run without one.
-        run.manage("shell", "-c", "from kaizala_portal.jobs.running import sweep_all; sweep_all()")
+        run.manage("shell", "-v", "0", "-c", "from kaizala_portal.jobs.running import sweep_all; sweep_all()")
         for scenario in scenarios:
             print(f"Scenario {scenario.label}:", flush=True)
             results[scenario.label] = run_scenario(scenario, base_url=f"http://127.0.0.1:{port}", port=port)
