@@ -25,6 +25,7 @@ from users.models import User  # noqa: E402
 from .accounts import admin_phone_number  # noqa: E402
 
 STATEMENT_CHARS = 300
+TOP = 12
 
 
 def profile(paths: list[str]) -> str:
@@ -64,8 +65,33 @@ def profile(paths: list[str]) -> str:
     ]
     for sql, times in sorted(statements.items(), key=lambda item: -sum(item[1]))[:5]:
         lines.append(f"  {sum(times):9.1f} ms {len(times):5}x  {' '.join(sql.split())}")
+    by_function, by_package = self_times(profiler.last_session.root_frame())
+    profiled = sum(by_package.values()) or 1
+    lines += ["", "Own time by package (where the samples were, not what called them):"]
+    for package, seconds in sorted(by_package.items(), key=lambda item: -item[1])[:TOP]:
+        lines.append(f"  {100 * seconds / profiled:5.1f}%  {package}")
+    lines += ["", "Functions with the most own time:"]
+    for function, seconds in sorted(by_function.items(), key=lambda item: -item[1])[:TOP]:
+        lines.append(f"  {100 * seconds / profiled:5.1f}%  {function}")
     lines += ["", profiler.output_text(unicode=False, color=False, show_all=False)]
     return "\n".join(lines)
+
+
+def self_times(root) -> tuple[dict[str, float], dict[str, float]]:
+    """Seconds spent in each function itself, and in each package (a file's first folder), over the tree."""
+    by_function: dict[str, float] = defaultdict(float)
+    by_package: dict[str, float] = defaultdict(float)
+    stack = [(root, root)]
+    while stack:
+        frame, parent = stack.pop()
+        # pyinstrument gives a function's own time as a child named [self]: it belongs to the parent.
+        owner = parent if frame.function.startswith("[") else frame
+        path = owner.file_path_short or "?"
+        by_function[f"{owner.function} ({path}:{owner.line_no})"] += frame.total_self_time
+        package = path.split("/")[0] if "/" in path else path
+        by_package[package] += frame.total_self_time
+        stack += [(child, frame) for child in frame.children]
+    return by_function, by_package
 
 
 if __name__ == "__main__":
