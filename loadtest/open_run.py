@@ -292,7 +292,9 @@ def report(figures: dict) -> int:
         )
     print(f"(load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs at the end)")
     path = run.ROOT / "var" / "load.json"
+    # The closed-loop figures stay; a previous open-loop run's (other scenarios, perhaps) go.
     saved = json.loads(path.read_text()) if path.exists() else {}
+    saved = {key: value for key, value in saved.items() if not key.startswith("open_loop")}
     saved["open_loop"] = {
         "step_seconds": STEP_SECONDS,
         "request_timeout_s": REQUEST_TIMEOUT,
