@@ -264,6 +264,7 @@ def hostile_query_names(organization):
     ]
     names = ["page", "per_page", "sort", "q", "show", "verb", "actor", "since", "until", "group", "parent", "next"]
     names += ["ids", "user", "all"]  # the Users list's selection, read by its bulk actions
+    names += ["cursor", "missing"]  # its keyset pages, and its missing-mandatory filter
     names += [f"a{d.pk}_{condition}" for d in definitions for condition in CONDITIONS[d.value_type]]
     return names + [f"-{d.column_key}" for d in definitions]
 
